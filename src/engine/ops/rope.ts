@@ -24,8 +24,7 @@ export function ropeTable(backend: Backend, invFreq: readonly number[], maxPos: 
   const cos = backend.alloc(maxPos * half), sin = backend.alloc(maxPos * half);
   for (let p = 0; p < maxPos; p++)
     for (let i = 0; i < half; i++) {
-      // float32 angle, as Hugging Face computes position * inv_freq in float32
-      const a = Math.fround(p * Math.fround(invFreq[i]!));
+      const a = p * invFreq[i]!;
       cos[p * half + i] = Math.cos(a);
       sin[p * half + i] = Math.sin(a);
     }
