@@ -11,6 +11,7 @@
         "-L<!(node scripts/find-blas.mjs libdir)",
         "-Wl,-rpath,<!(node scripts/find-blas.mjs libdir)",
         "-lopenblas",
+        "-lmvec",
         "-fopenmp"
       ],
       "cflags_cc": ["-O3", "-march=native", "-fopenmp", "-std=c++17", "-fno-math-errno"],

@@ -15,7 +15,42 @@
 
 #include "blas.h"
 
+#if defined(__AVX512F__)
+#include <immintrin.h>
+// glibc's libmvec 16-lane expf (max error ~1 ulp). Declared by hand: math.h only declares it under -ffast-math,
+// which we do not want elsewhere (NaN checks must keep working).
+extern "C" __m512 _ZGVeN16v_expf(__m512);
+#endif
+
 namespace poet {
+
+// y[i] = exp(x[i] - sub) (in place allowed); returns the sum of the y[i].
+static inline float exp_sub(float* y, const float* x, float sub, int64_t n) {
+  int64_t i = 0;
+  float total = 0.0f;
+#if defined(__AVX512F__)
+  const __m512 s = _mm512_set1_ps(sub);
+  __m512 acc = _mm512_setzero_ps();
+  for (; i + 16 <= n; i += 16) {
+    const __m512 e = _ZGVeN16v_expf(_mm512_sub_ps(_mm512_loadu_ps(x + i), s));
+    _mm512_storeu_ps(y + i, e);
+    acc = _mm512_add_ps(acc, e);
+  }
+  if (i < n) {
+    const __mmask16 m = (__mmask16)((1u << (n - i)) - 1);
+    const __m512 e = _mm512_maskz_mov_ps(m, _ZGVeN16v_expf(_mm512_sub_ps(_mm512_maskz_loadu_ps(m, x + i), s)));
+    _mm512_mask_storeu_ps(y + i, m, e);
+    acc = _mm512_add_ps(acc, e);
+    i = n;
+  }
+  total = _mm512_reduce_add_ps(acc);
+#endif
+  for (; i < n; i++) {
+    y[i] = std::exp(x[i] - sub);
+    total += y[i];
+  }
+  return total;
+}
 
 static inline bool big(int64_t n) { return n >= 16384; }
 
@@ -172,18 +207,20 @@ static inline void attn_probs(float* S, const float* lse_or_null, float* lse_out
     float* row = S + i * T;
     const int64_t j0 = window > 0 ? std::max<int64_t>(0, i - window + 1) : 0;
     float l;
+    const int64_t n = i + 1 - j0;
     if (lse_or_null) {
       l = lse_or_null[i * ldl];
+      exp_sub(row + j0, row + j0, l, n);
     } else {
       float m = -INFINITY;
       for (int64_t j = j0; j <= i; j++) m = std::max(m, row[j]);
-      double s = 0;
-      for (int64_t j = j0; j <= i; j++) s += std::exp(row[j] - m);
-      l = m + (float)std::log(s);
+      const float z = exp_sub(row + j0, row + j0, m, n);
+      l = m + std::log(z);
       lse_out[i * ldl] = l;
+      const float inv = 1.0f / z;
+      for (int64_t j = j0; j <= i; j++) row[j] *= inv;
     }
     for (int64_t j = 0; j < j0; j++) row[j] = 0.0f;
-    for (int64_t j = j0; j <= i; j++) row[j] = std::exp(row[j] - l);
     for (int64_t j = i + 1; j < T; j++) row[j] = 0.0f;
   }
 }
@@ -311,17 +348,20 @@ void swiglu_backward(float* dgate, float* dup, const float* dout, const float* g
 // ---------------------------------------------------------------------------------------------------------------
 // Log-softmax + gather over rows of logits (R, V): lse[r] = logsumexp(logits[r]); logp[r] = logits[r, t[r]] - lse[r].
 void logsoftmax_gather(float* logp, float* lse, const float* logits, const int32_t* targets, int64_t R, int64_t V) {
-#pragma omp parallel for if (big(R * V))
+#pragma omp parallel if (big(R * V))
+  {
+    std::vector<float> tmp((size_t)V);
+#pragma omp for
   for (int64_t r = 0; r < R; r++) {
     const float* row = logits + r * V;
     float m = -INFINITY;
+#pragma omp simd reduction(max : m)
     for (int64_t j = 0; j < V; j++) m = std::max(m, row[j]);
-    float s = 0;
-#pragma omp simd reduction(+ : s)
-    for (int64_t j = 0; j < V; j++) s += std::exp(row[j] - m);
+    const float s = exp_sub(tmp.data(), row, m, V);
     const float l = m + std::log(s);
     lse[r] = l;
     logp[r] = row[targets[r]] - l;
+  }
   }
 }
 
@@ -332,8 +372,9 @@ void logsoftmax_gather_backward(float* logits, const float* dlogp, const float* 
   for (int64_t r = 0; r < R; r++) {
     float* row = logits + r * V;
     const float l = lse[r], g = dlogp[r];
+    exp_sub(row, row, l, V);
 #pragma omp simd
-    for (int64_t j = 0; j < V; j++) row[j] = -g * std::exp(row[j] - l);
+    for (int64_t j = 0; j < V; j++) row[j] *= -g;
     row[targets[r]] += g;
   }
 }
