@@ -1,0 +1,21 @@
+// poet's public library API: what the CLI uses, for programs that import poet.
+export { UserError } from "./errors.js";
+export type { EncodedPair, RowSource, Truncation } from "./data/types.js";
+export { loadPairs } from "./data/load-pairs.js";
+export { readRows } from "./data/rows.js";
+export { loadTokenizer, type PoetTokenizer } from "./data/tokenizer.js";
+export { encodePairs } from "./data/encode.js";
+export { truncatePair } from "./data/truncation.js";
+export { getBackend } from "./engine/backend.js";
+export type { Backend, Kernels, Buf } from "./engine/kernels.js";
+export { portableBackend } from "./engine/backends/portable.js";
+export { Tape } from "./engine/tape.js";
+export { Tensor } from "./engine/tensor.js";
+export { ops } from "./engine/ops/index.js";
+export { loadModel, initModel, saveModel, readModelConfig } from "./models/load.js";
+export type { CausalLM, ModelType, PackedBatch } from "./models/model.js";
+export { SUPPORTED_MODEL_TYPES } from "./models/registry.js";
+export { pairLogps, type PairLogps } from "./models/pair-logps.js";
+export { packForScoring, tokenLogprobs, logits, sumPerSequence } from "./models/scoring.js";
+export { readSafetensors, writeSafetensors, loadCheckpointWeights, saveCheckpointWeights } from "./models/safetensors.js";
+export { AdamW, type AdamWConfig } from "./train/adamw.js";

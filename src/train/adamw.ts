@@ -1,0 +1,57 @@
+// AdamW (Loshchilov & Hutter, "Decoupled Weight Decay Regularization", 2019) exactly as torch.optim.AdamW:
+//   p -= lr wd p;  m = b1 m + (1 - b1) g;  v = b2 v + (1 - b2) g^2;
+//   p -= lr (m / (1 - b1^t)) / (sqrt(v / (1 - b2^t)) + eps)
+// State is per parameter; gradients are read from each tensor's grad (missing grad: no update, as PyTorch).
+import type { Buf } from "../engine/kernels.js";
+import type { Tensor } from "../engine/tensor.js";
+
+export interface AdamWConfig {
+  lr: number;
+  beta1: number;
+  beta2: number;
+  eps: number;
+  weightDecay: number;
+}
+
+export const ADAMW_DEFAULTS: AdamWConfig = { lr: 1e-3, beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 0.01 };
+
+export class AdamW {
+  step = 0;
+  readonly m = new Map<Tensor, Buf>();
+  readonly v = new Map<Tensor, Buf>();
+
+  constructor(
+    readonly params: Tensor[],
+    readonly config: AdamWConfig = ADAMW_DEFAULTS,
+  ) {}
+
+  /** One update with learning rate `lr` (the scheduler's current rate; default config.lr). */
+  update(lr = this.config.lr): void {
+    this.step++;
+    const { beta1: b1, beta2: b2, eps, weightDecay: wd } = this.config;
+    const bc1 = 1 - b1 ** this.step, bc2 = 1 - b2 ** this.step;
+    const stepSize = lr / bc1, sqrtBc2 = Math.sqrt(bc2);
+    for (const p of this.params) {
+      const g = p.grad;
+      if (!g) continue;
+      let m = this.m.get(p), v = this.v.get(p);
+      if (!m || !v) {
+        m = p.backend.alloc(p.size);
+        v = p.backend.alloc(p.size);
+        this.m.set(p, m);
+        this.v.set(p, v);
+      }
+      const w = p.data, decay = 1 - lr * wd;
+      for (let i = 0; i < w.length; i++) {
+        const gi = g[i]!;
+        const mi = (m[i] = b1 * m[i]! + (1 - b1) * gi);
+        const vi = (v[i] = b2 * v[i]! + (1 - b2) * gi * gi);
+        w[i] = w[i]! * decay - (stepSize * mi) / (Math.sqrt(vi) / sqrtBc2 + eps);
+      }
+    }
+  }
+
+  zeroGrad(): void {
+    for (const p of this.params) p.grad?.fill(0);
+  }
+}
