@@ -10,6 +10,7 @@ import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { getBackend } from "../src/engine/backend.js";
+import { mulberry32 } from "../src/engine/random.js";
 import { Tape } from "../src/engine/tape.js";
 import { initModel, saveModel } from "../src/models/load.js";
 import type { CausalLM } from "../src/models/model.js";
@@ -31,16 +32,10 @@ export const BENCH_CONFIG = {
   torch_dtype: "float32",
 };
 
-/** mulberry32, for lengths and token ids both sides use. */
+/** Integers in [0, n) from a seed. */
 function rng(seed: number) {
-  let a = seed >>> 0;
-  return (n: number) => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return Math.floor((((t ^ (t >>> 14)) >>> 0) / 4294967296) * n);
-  };
+  const u = mulberry32(seed);
+  return (n: number) => Math.floor(u() * n);
 }
 
 /** Matmul FLOPs per token of one forward pass (2 per multiply-add), attention included for length T. */

@@ -5,17 +5,7 @@ import { describe, it } from "node:test";
 import { truncatePair } from "../src/data/truncation.js";
 import type { EncodedPair } from "../src/data/types.js";
 
-/** mulberry32: a tiny seeded PRNG, so a failing case can be replayed from its seed. */
-function prng(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { mulberry32 as prng } from "../src/engine/random.js";
 
 function randomIds(random: () => number, min: number, max: number): number[] {
   const length = min + Math.floor(random() * (max - min + 1));

@@ -1,21 +1,13 @@
 // One small case per op of the engine, shared by the float64 finite-difference gradient checks and the
 // native-vs-portable kernel comparison. `OpName`-keyed, so an op without a case does not compile.
 import type { Backend } from "../src/engine/kernels.js";
+import { mulberry32 } from "../src/engine/random.js";
 import { ops, ropeInvFreq, ropeTable, type OpName, type Segments } from "../src/engine/ops/index.js";
 import type { Tape } from "../src/engine/tape.js";
 import { Tensor } from "../src/engine/tensor.js";
 
-/** A seeded PRNG (mulberry32) so every backend sees the same numbers. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** Seeded, so every backend sees the same numbers. */
+export const rng = mulberry32;
 
 export interface OpCase {
   /** Differentiable inputs (gradients are checked for each). */

@@ -1,6 +1,7 @@
 // Where an architecture's parameters come from: a checkpoint's tensors (shapes checked, GPT-2's Conv1D weights
 // transposed into the engine's (out, in) layout) or a seeded random initialisation for new models.
 import type { Backend, Buf } from "../engine/kernels.js";
+import { mulberry32 } from "../engine/random.js";
 import { Tensor } from "../engine/tensor.js";
 import { UserError } from "../errors.js";
 import type { Param } from "./model.js";
@@ -68,27 +69,23 @@ export class CheckpointParams implements ParamSource {
 
 /** Fresh parameters: normal(0, std) weights, ones for norm scales, zeros for biases; seeded. */
 export class RandomParams implements ParamSource {
-  private state: number;
+  private readonly u: () => number;
 
   constructor(
     private readonly backend: Backend,
     seed: number,
     private readonly std = 0.02,
   ) {
-    this.state = seed >>> 0 || 1;
+    this.u = mulberry32(seed);
   }
 
   has(): boolean {
     return false;
   }
 
+  /** Uniform in (0, 1): never 0, so log() below stays finite. */
   private uniform(): number {
-    // mulberry32
-    this.state = (this.state + 0x6d2b79f5) >>> 0;
-    let t = this.state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return (((t ^ (t >>> 14)) >>> 0) + 0.5) / 4294967296;
+    return this.u() + 0.5 / 4294967296;
   }
 
   take(_name: string, spec: ParamSpec): Param {
