@@ -91,12 +91,21 @@ Napi::Value SetThreads(Info& a) {
   return a.Env().Undefined();
 }
 
+// setGemmLibrary("onednn" | "openblas") -> the library now in use
+Napi::Value SetGemmLibrary(Info& a) {
+  const bool dnnl = poet::set_gemm_library(a[0].As<Napi::String>().Utf8Value() == "onednn");
+  return Napi::String::New(a.Env(), dnnl ? "onednn" : "openblas");
+}
+
 Napi::Value Info_(Info& a) {
   auto o = Napi::Object::New(a.Env());
   o.Set("threads", omp_get_max_threads());
   o.Set("blasThreads", openblas_get_num_threads());
   o.Set("blasConfig", std::string(openblas_get_config()));
   o.Set("blasCore", std::string(openblas_get_corename()));
+  const bool dnnl = poet::set_gemm_library(true);
+  o.Set("gemm", dnnl ? "onednn" : "openblas");
+  poet::set_gemm_library(dnnl);
   #ifdef POET_BLAS_openmp
   o.Set("blasVariant", "openmp");
 #else
@@ -136,6 +145,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   REG("scatterAddRows", ScatterAddRows);
   REG("setThreads", SetThreads);
   REG("info", Info_);
+  REG("setGemmLibrary", SetGemmLibrary);
 #undef REG
   return exports;
 }

@@ -3,6 +3,8 @@
 #include <cstdint>
 
 namespace poet {
+/** Chooses oneDNN (true) or OpenBLAS for `gemm`; returns what is in effect (OpenBLAS when built without oneDNN). */
+bool set_gemm_library(bool dnnl);
 void gemm(bool ta, bool tb, int64_t M, int64_t N, int64_t K, float alpha, const float* A, int64_t lda,
           const float* B, int64_t ldb, float beta, float* C, int64_t ldc);
 void layernorm_forward(float* out, float* mean, float* rstd, const float* x, const float* w, const float* b,

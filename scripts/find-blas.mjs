@@ -16,8 +16,19 @@ export function findBlas() {
   return null;
 }
 
+/** Debian's oneDNN (libdnnl-dev): its sgemm beats OpenBLAS on our shapes; optional. */
+export function hasDnnl() {
+  let triplet = "x86_64-linux-gnu";
+  try {
+    triplet = execSync("gcc -print-multiarch", { stdio: ["ignore", "pipe", "ignore"] }).toString().trim() || triplet;
+  } catch {}
+  return existsSync("/usr/include/oneapi/dnnl/dnnl.h") && existsSync(`/usr/lib/${triplet}/libdnnl.so`);
+}
+
 if (import.meta.url === `file://${process.argv[1]}`) {
   const blas = findBlas();
   const what = process.argv[2] ?? "variant";
-  process.stdout.write(blas ? blas[what] : what === "variant" ? "none" : "/nonexistent");
+  if (what === "dnnl-define") process.stdout.write(hasDnnl() ? "POET_HAVE_DNNL" : "POET_NO_DNNL");
+  else if (what === "dnnl-lib") process.stdout.write(hasDnnl() ? "-ldnnl" : "-lm");
+  else process.stdout.write(blas ? blas[what] : what === "variant" ? "none" : "/nonexistent");
 }

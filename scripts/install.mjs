@@ -5,10 +5,10 @@ import { execFileSync, spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { findBlas } from "./find-blas.mjs";
+import { findBlas, hasDnnl } from "./find-blas.mjs";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
-const PACKAGES = ["libopenblas-openmp-dev"];
+const PACKAGES = ["libopenblas-openmp-dev", "libdnnl-dev"];
 const say = (msg) => process.stderr.write(`poet install: ${msg}\n`);
 
 if (process.env.POET_NO_NATIVE === "1") {
@@ -23,7 +23,7 @@ function aptInstall() {
   return run(["install", "-y", "-q", ...PACKAGES]) || (run(["update", "-q"]) && run(["install", "-y", "-q", ...PACKAGES]));
 }
 
-if (!findBlas()) {
+if (!findBlas() || !hasDnnl()) {
   const isRoot = typeof process.getuid === "function" && process.getuid() === 0;
   const hasApt = spawnSync("sh", ["-c", "command -v apt-get"], { stdio: "ignore" }).status === 0;
   if (isRoot && hasApt) aptInstall();
@@ -59,7 +59,7 @@ if (result.status !== 0) {
 }
 try {
   execFileSync(process.execPath, ["-e", `require(${JSON.stringify(addon)})`], { stdio: "inherit" });
-  say(`native addon built (OpenBLAS ${findBlas().variant})`);
+  say(`native addon built (OpenBLAS ${findBlas().variant}${hasDnnl() ? ", oneDNN" : ", without oneDNN"})`);
 } catch {
   say("the native addon was built but does not load; poet will use the portable TypeScript backend.");
 }

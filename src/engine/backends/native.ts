@@ -7,7 +7,8 @@ import type { Backend, BackendInfo, Buf, Kernels } from "../kernels.js";
 
 interface Addon extends Kernels {
   setThreads(n: number): void;
-  info(): { threads: number; blasThreads: number; blasConfig: string; blasCore: string; blasVariant: string };
+  setGemmLibrary(lib: "onednn" | "openblas"): "onednn" | "openblas";
+  info(): { threads: number; blasThreads: number; blasConfig: string; blasCore: string; blasVariant: string; gemm: string };
 }
 
 /** Where `npm ci` builds the addon (package root /build/Release), from dist/src/engine/backends/. */
@@ -32,6 +33,8 @@ export function nativeBackend(): Backend | null {
     loadError = `${ADDON_PATH} does not load: ${(e as Error).message}`;
     return null;
   }
+  const want = process.env.POET_GEMM;
+  if (want === "openblas" || want === "onednn") addon.setGemmLibrary(want);
   return {
     name: "native",
     dtype: "float32",
@@ -45,7 +48,11 @@ export function nativeBackend(): Backend | null {
         backend: "native",
         dtype: "float32",
         threads: i.threads,
-        libraries: [`${i.blasConfig.split(" ").slice(0, 2).join(" ")} (${i.blasVariant}, ${i.blasCore} kernels, ${i.blasThreads} threads)`, "libgomp (OpenMP)"],
+        libraries: [
+          `GEMM: ${i.gemm === "onednn" ? "oneDNN (dnnl_sgemm)" : "OpenBLAS"}`,
+          `${i.blasConfig.split(" ").slice(0, 2).join(" ")} (${i.blasVariant}, ${i.blasCore} kernels, ${i.blasThreads} threads)`,
+          "libgomp (OpenMP)",
+        ],
       };
     },
   };
