@@ -81,6 +81,12 @@ K0(Add, poet::add(F(a, 0), F(a, 1), F(a, 2), N(a, 3)))
 K0(AddBias, poet::add_bias(F(a, 0), F(a, 1), N(a, 2), N(a, 3), N(a, 4)))
 K0(BiasBackward, poet::bias_backward(F(a, 0), F(a, 1), N(a, 2), N(a, 3), N(a, 4)))
 K0(GatherRows, poet::gather_rows(F(a, 0), F(a, 1), I(a, 2), N(a, 3), N(a, 4)))
+Napi::Value Adamw(Info& a) {
+  poet::adamw(F(a, 0), F(a, 1), F(a, 2), F(a, 3), N(a, 4), a[5].As<Napi::Number>().DoubleValue(),
+              a[6].As<Napi::Number>().DoubleValue(), a[7].As<Napi::Number>().DoubleValue(),
+              a[8].As<Napi::Number>().DoubleValue(), a[9].As<Napi::Number>().DoubleValue(), N(a, 10));
+  return a.Env().Undefined();
+}
 K0(ScatterAddRows, poet::scatter_add_rows(F(a, 0), F(a, 1), I(a, 2), N(a, 3), N(a, 4)))
 
 // setThreads(n): one pool for OpenMP kernels and (OpenMP-built) OpenBLAS.
@@ -143,6 +149,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   REG("biasBackward", BiasBackward);
   REG("gatherRows", GatherRows);
   REG("scatterAddRows", ScatterAddRows);
+  REG("adamw", Adamw);
   REG("setThreads", SetThreads);
   REG("info", Info_);
   REG("setGemmLibrary", SetGemmLibrary);

@@ -471,4 +471,21 @@ void scatter_add_rows(float* dst, const float* src, const int32_t* idx, int64_t 
   }
 }
 
+// AdamW as torch.optim.AdamW (decoupled decay first), step t >= 1; intermediate math in double like the
+// portable backend, so both backends round the same way.
+void adamw(float* w, const float* g, float* m, float* v, int64_t n, double lr, double b1, double b2, double eps,
+           double wd, int64_t t) {
+  const double bc1 = 1.0 - std::pow(b1, (double)t), bc2 = std::sqrt(1.0 - std::pow(b2, (double)t));
+  const double step = lr / bc1, decay = 1.0 - lr * wd;
+#pragma omp parallel for simd if (big(n))
+  for (int64_t i = 0; i < n; i++) {
+    const double gi = g[i];
+    const float mi = (float)(b1 * m[i] + (1.0 - b1) * gi);
+    const float vi = (float)(b2 * v[i] + (1.0 - b2) * gi * gi);
+    m[i] = mi;
+    v[i] = vi;
+    w[i] = (float)(w[i] * decay - step * mi / (std::sqrt((double)vi) / bc2 + eps));
+  }
+}
+
 }  // namespace poet

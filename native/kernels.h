@@ -40,4 +40,6 @@ void add_bias(float* out, const float* bias, int64_t N, int64_t C, int64_t ld);
 void bias_backward(float* db, const float* dy, int64_t N, int64_t C, int64_t ld);
 void gather_rows(float* dst, const float* src, const int32_t* idx, int64_t M, int64_t C);
 void scatter_add_rows(float* dst, const float* src, const int32_t* idx, int64_t M, int64_t C);
+void adamw(float* w, const float* g, float* m, float* v, int64_t n, double lr, double b1, double b2, double eps,
+           double wd, int64_t t);
 }  // namespace poet

@@ -51,6 +51,9 @@ export interface Kernels {
   gatherRows(dst: Buf, src: Buf, idx: Int32Array, M: number, C: number): void;
   /** dst[idx[m]] += src[m], rows of C */
   scatterAddRows(dst: Buf, src: Buf, idx: Int32Array, M: number, C: number): void;
+  /** One AdamW update of n weights at step t >= 1 (torch.optim.AdamW): w -= lr wd w; moments m, v updated in place;
+   *  w -= lr / (1 - b1^t) m / (sqrt(v) / sqrt(1 - b2^t) + eps). */
+  adamw(w: Buf, g: Buf, m: Buf, v: Buf, n: number, lr: number, b1: number, b2: number, eps: number, wd: number, t: number): void;
 }
 
 /** What `poet env` reports about a backend. */

@@ -29,8 +29,6 @@ export class AdamW {
   update(lr = this.config.lr): void {
     this.step++;
     const { beta1: b1, beta2: b2, eps, weightDecay: wd } = this.config;
-    const bc1 = 1 - b1 ** this.step, bc2 = 1 - b2 ** this.step;
-    const stepSize = lr / bc1, sqrtBc2 = Math.sqrt(bc2);
     for (const p of this.params) {
       const g = p.grad;
       if (!g) continue;
@@ -41,13 +39,7 @@ export class AdamW {
         this.m.set(p, m);
         this.v.set(p, v);
       }
-      const w = p.data, decay = 1 - lr * wd;
-      for (let i = 0; i < w.length; i++) {
-        const gi = g[i]!;
-        const mi = (m[i] = b1 * m[i]! + (1 - b1) * gi);
-        const vi = (v[i] = b2 * v[i]! + (1 - b2) * gi * gi);
-        w[i] = w[i]! * decay - (stepSize * mi) / (Math.sqrt(vi) / sqrtBc2 + eps);
-      }
+      p.backend.kernels.adamw(p.data, g, m, v, p.size, lr, b1, b2, eps, wd, this.step);
     }
   }
 

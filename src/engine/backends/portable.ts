@@ -256,6 +256,18 @@ const kernels: Kernels = {
     for (let m = 0; m < M; m++) dst.set(src.subarray(idx[m]! * C, idx[m]! * C + C), m * C);
   },
 
+  adamw(w, g, m, v, n, lr, b1, b2, eps, wd, t) {
+    const bc1 = 1 - b1 ** t, bc2 = Math.sqrt(1 - b2 ** t), step = lr / bc1, decay = 1 - lr * wd;
+    const round = w instanceof Float32Array ? Math.fround : (x: number) => x;
+    for (let i = 0; i < n; i++) {
+      const gi = g[i]!;
+      const mi = round(b1 * m[i]! + (1 - b1) * gi), vi = round(b2 * v[i]! + (1 - b2) * gi * gi);
+      m[i] = mi;
+      v[i] = vi;
+      w[i] = w[i]! * decay - (step * mi) / (Math.sqrt(vi) / bc2 + eps);
+    }
+  },
+
   scatterAddRows(dst, src, idx, M, C) {
     for (let m = 0; m < M; m++) {
       const o = idx[m]! * C;
