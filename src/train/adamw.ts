@@ -23,6 +23,8 @@ export class AdamW {
   constructor(
     readonly params: Tensor[],
     readonly config: AdamWConfig = ADAMW_DEFAULTS,
+    /** Parameters exempt from weight decay (HF Trainer exempts biases and norm weights). */
+    readonly noDecay: ReadonlySet<Tensor> = new Set(),
   ) {}
 
   /** One update with learning rate `lr` (the scheduler's current rate; default config.lr). */
@@ -39,7 +41,7 @@ export class AdamW {
         this.m.set(p, m);
         this.v.set(p, v);
       }
-      p.backend.kernels.adamw(p.data, g, m, v, p.size, lr, b1, b2, eps, wd, this.step);
+      p.backend.kernels.adamw(p.data, g, m, v, p.size, lr, b1, b2, eps, this.noDecay.has(p) ? 0 : wd, this.step);
     }
   }
 

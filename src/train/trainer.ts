@@ -180,7 +180,9 @@ export async function train(o: TrainOptions, log: Log, onStep?: (state: TrainerS
   const model = resumeDir ? loadModel(resumeDir, backend) : initial;
   const params = [...model.params.values()].map((p) => p.t);
   for (const p of params) p.requiresGrad = true;
-  const opt = new AdamW(params, { lr: o.learningRate, beta1: o.adamBeta1, beta2: o.adamBeta2, eps: o.adamEpsilon, weightDecay: o.weightDecay });
+  // As HF Trainer: no weight decay on biases and norm weights (the 1-D parameters of these architectures).
+  const noDecay = new Set(params.filter((p) => p.shape.length === 1));
+  const opt = new AdamW(params, { lr: o.learningRate, beta1: o.adamBeta1, beta2: o.adamBeta2, eps: o.adamEpsilon, weightDecay: o.weightDecay }, noDecay);
 
   const bs = o.perDeviceTrainBatchSize, ga = o.gradientAccumulationSteps;
   const microPerEpoch = Math.ceil(trainPairs.length / bs);
