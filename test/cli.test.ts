@@ -29,7 +29,7 @@ test("poet --help lists the commands with an example; each command's --help has 
   assert.equal(top.code, 0);
   assert.match(top.out, /Commands:/);
   assert.match(top.out, /Examples:/);
-  for (const cmd of ["logps", "env"]) {
+  for (const cmd of ["train", "eval", "logps", "env"]) {
     const h = poet(cmd, "--help");
     assert.equal(h.code, 0, cmd);
     assert.match(h.out, new RegExp(`^poet ${cmd}:`));

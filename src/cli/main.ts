@@ -3,9 +3,11 @@
 import { UserError } from "../errors.js";
 import type { Command } from "./command.js";
 import { envCommand } from "./env.js";
+import { evalCommand } from "./eval.js";
 import { logpsCommand } from "./logps.js";
+import { trainCommand } from "./train.js";
 
-const commands: Command[] = [logpsCommand, envCommand];
+const commands: Command[] = [trainCommand, evalCommand, logpsCommand, envCommand];
 
 const help = `poet: align causal language models to human preferences (DPO, SimPO, POET), on a fast CPU engine
 
@@ -15,6 +17,8 @@ Commands:
 ${commands.map((c) => `  ${c.name.padEnd(10)} ${c.summary}`).join("\n")}
 
 Examples:
+  poet train --model examples/tiny-gpt2 --data examples/pairs.jsonl --output-dir runs/dpo-poet --truncation poet
+  poet eval --model runs/dpo-poet --ref-model examples/tiny-gpt2 --data examples/pairs.jsonl --json
   poet logps --model examples/tiny-llama --data examples/pairs.jsonl --truncation poet --output logps.jsonl
   poet env
 `;

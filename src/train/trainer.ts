@@ -49,8 +49,10 @@ export interface TrainOptions {
   gradientAccumulationSteps: number;
   numTrainEpochs: number;
   maxSteps: number;
+  /** Save every N optimizer steps; 0: never; -1: at the end of each epoch. */
   saveSteps: number;
   saveTotalLimit: number;
+  /** Evaluate every N optimizer steps; 0: only at the end; -1: at the end of each epoch. */
   evalSteps: number;
   loggingSteps: number;
   seed: number;
@@ -269,6 +271,7 @@ export async function train(o: TrainOptions, log: Log, onStep?: (state: TrainerS
     windowTokens += stepTokens;
     windowTime += dt;
     const epochF = state.epoch + state.batchInEpoch / microPerEpoch;
+    const epochEnded = state.batchInEpoch === 0;
     if (state.globalStep % Math.max(1, o.loggingSteps) === 0 || state.globalStep === total) {
       const entry = {
         step: state.globalStep, epoch: epochF, loss: windowLoss / windowSteps, ...means(window),
@@ -280,10 +283,12 @@ export async function train(o: TrainOptions, log: Log, onStep?: (state: TrainerS
       window = emptySums();
       windowLoss = windowSteps = windowTokens = windowTime = 0;
     }
-    if (o.evalSteps > 0 && state.globalStep % o.evalSteps === 0) runEval();
-    if (o.saveSteps > 0 && state.globalStep % o.saveSteps === 0) saveCheckpoint(o.outputDir, model, opt, state, o.saveTotalLimit);
+    const evalNow = (o.evalSteps > 0 && state.globalStep % o.evalSteps === 0) || (o.evalSteps < 0 && epochEnded);
+    if (evalNow) runEval();
+    if ((o.saveSteps > 0 && state.globalStep % o.saveSteps === 0) || (o.saveSteps < 0 && epochEnded))
+      saveCheckpoint(o.outputDir, model, opt, state, o.saveTotalLimit);
+    if (state.globalStep === total && !evalNow) runEval();
   }
-  if (evalPairs.length && !(o.evalSteps > 0 && state.globalStep % o.evalSteps === 0)) runEval();
   publishModel(model, o.outputDir);
   writeFileSync(join(o.outputDir, "train_results.json"), JSON.stringify({ global_step: state.globalStep, ...lastMetrics }, null, 2) + "\n");
   return { globalStep: state.globalStep, outputDir: o.outputDir, finalMetrics: lastMetrics };
