@@ -2,7 +2,7 @@
 // state (step, data position, seed, schedule). Written into a hidden temporary directory and renamed into place,
 // so a kill at any moment leaves only complete checkpoints. `latest` is the highest complete N.
 import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
+import { basename, join } from "node:path";
 import { UserError } from "../errors.js";
 import type { CausalLM } from "../models/model.js";
 import { saveModel } from "../models/load.js";
@@ -33,10 +33,22 @@ export function checkpointDirs(outDir: string): { step: number; path: string }[]
     .sort((a, b) => a.step - b.step);
 }
 
+/** Removes a checkpoint atomically: renamed out of sight first, so a kill mid-delete leaves no half checkpoint. */
+function discard(outDir: string, path: string): void {
+  const trash = join(outDir, `.trash-${basename(path)}-${process.pid}`);
+  renameSync(path, trash);
+  rmSync(trash, { recursive: true, force: true });
+}
+
+/** Leftovers of killed runs: temporary and half-deleted directories (never complete checkpoints). */
+function sweep(outDir: string): void {
+  for (const n of readdirSync(outDir)) if (/^\.(tmp|trash)-checkpoint-/.test(n)) rmSync(join(outDir, n), { recursive: true, force: true });
+}
+
 export function saveCheckpoint(outDir: string, model: CausalLM, opt: AdamW, state: TrainerState, totalLimit: number): string {
   const final = join(outDir, `checkpoint-${state.globalStep}`);
   const tmp = join(outDir, `.tmp-checkpoint-${state.globalStep}-${process.pid}`);
-  rmSync(tmp, { recursive: true, force: true });
+  sweep(outDir);
   mkdirSync(tmp, { recursive: true });
   saveModel(model, tmp);
   const names = new Map([...model.params].map(([n, p]) => [p.t, n]));
@@ -45,9 +57,9 @@ export function saveCheckpoint(outDir: string, model: CausalLM, opt: AdamW, stat
   for (const [t, v] of opt.v) moments.push({ name: `exp_avg_sq.${names.get(t)}`, shape: [v.length], data: v });
   writeSafetensors(join(tmp, "optimizer.safetensors"), moments, { metadata: { step: String(opt.step) } });
   writeFileSync(join(tmp, "trainer_state.json"), JSON.stringify({ ...state, optimizer_step: opt.step }, null, 2) + "\n");
-  if (existsSync(final)) rmSync(final, { recursive: true, force: true });
+  if (existsSync(final)) discard(outDir, final);
   renameSync(tmp, final);
-  if (totalLimit > 0) for (const old of checkpointDirs(outDir).slice(0, -totalLimit)) rmSync(old.path, { recursive: true, force: true });
+  if (totalLimit > 0) for (const old of checkpointDirs(outDir).slice(0, -totalLimit)) discard(outDir, old.path);
   return final;
 }
 
