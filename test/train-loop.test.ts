@@ -53,3 +53,11 @@ test("a run stopped after a checkpoint resumes to bit-identical weights", async 
   await train(options(cut, { ...over, resumeFromCheckpoint: "latest" }), quiet);
   assert.deepEqual(readFileSync(join(cut, "model.safetensors")), readFileSync(join(full, "model.safetensors")));
 });
+
+test("the trained model directory and checkpoints carry the tokenizer, so text data works on them", async () => {
+  const out = mkdtempSync(join(tmpdir(), "poet-tok-"));
+  const root = fileURLToPath(new URL("../../", import.meta.url));
+  await train(options(out, { modelDir: join(root, "examples", "tiny-gpt2"), dataFile: join(root, "examples", "pairs.jsonl"), maxSteps: 2, saveSteps: 1, perDeviceTrainBatchSize: 2 }), quiet);
+  for (const d of [out, join(out, "checkpoint-2")])
+    for (const f of ["tokenizer.json", "tokenizer_config.json", "config.json", "model.safetensors"]) assert.ok(existsSync(join(d, f)), `${d}/${f}`);
+});

@@ -1,6 +1,6 @@
 // Loading and saving Hugging Face model directories: config.json plus model.safetensors or a sharded
 // model.safetensors.index.json. Saved back in the same layout and names, so transformers can load the result.
-import { existsSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from "node:fs";
+import { copyFileSync, existsSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { getBackend } from "../engine/backend.js";
 import type { Backend } from "../engine/kernels.js";
@@ -43,6 +43,17 @@ export function initModel(config: Record<string, unknown>, seed: number, backend
   if (!isModelType(config.model_type))
     throw new UserError(`config: model_type ${JSON.stringify(config.model_type)} is not supported (supported: ${SUPPORTED_MODEL_TYPES.join(", ")})`);
   return architectures[config.model_type]("config", config, new RandomParams(backend, seed), backend);
+}
+
+/** The files besides config and weights that make a directory usable as a model: tokenizer, templates, generation. */
+export const AUXILIARY_FILES = [
+  "tokenizer.json", "tokenizer_config.json", "special_tokens_map.json", "added_tokens.json", "vocab.json", "merges.txt",
+  "tokenizer.model", "chat_template.jinja", "chat_template.json", "generation_config.json",
+];
+
+/** Copies tokenizer and generation files from a source model directory, as HF's Trainer saves the tokenizer. */
+export function copyAuxiliaryFiles(from: string, to: string): void {
+  for (const f of AUXILIARY_FILES) if (existsSync(join(from, f))) copyFileSync(join(from, f), join(to, f));
 }
 
 const TORCH_DTYPE: Record<SafeDType, string> = { F32: "float32", F16: "float16", BF16: "bfloat16", F64: "float64" };

@@ -5,7 +5,7 @@ import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, w
 import { basename, join } from "node:path";
 import { UserError } from "../errors.js";
 import type { CausalLM } from "../models/model.js";
-import { saveModel } from "../models/load.js";
+import { copyAuxiliaryFiles, saveModel } from "../models/load.js";
 import { readSafetensors, writeSafetensors } from "../models/safetensors.js";
 import type { AdamW } from "./adamw.js";
 
@@ -45,12 +45,13 @@ function sweep(outDir: string): void {
   for (const n of readdirSync(outDir)) if (/^\.(tmp|trash)-checkpoint-/.test(n)) rmSync(join(outDir, n), { recursive: true, force: true });
 }
 
-export function saveCheckpoint(outDir: string, model: CausalLM, opt: AdamW, state: TrainerState, totalLimit: number): string {
+export function saveCheckpoint(outDir: string, model: CausalLM, opt: AdamW, state: TrainerState, totalLimit: number, sourceDir: string): string {
   const final = join(outDir, `checkpoint-${state.globalStep}`);
   const tmp = join(outDir, `.tmp-checkpoint-${state.globalStep}-${process.pid}`);
   sweep(outDir);
   mkdirSync(tmp, { recursive: true });
   saveModel(model, tmp);
+  copyAuxiliaryFiles(sourceDir, tmp);
   const names = new Map([...model.params].map(([n, p]) => [p.t, n]));
   const moments = [];
   for (const [t, m] of opt.m) moments.push({ name: `exp_avg.${names.get(t)}`, shape: [m.length], data: m });

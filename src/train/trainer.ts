@@ -14,7 +14,7 @@ import { Tape } from "../engine/tape.js";
 import { UserError, at } from "../errors.js";
 import { losses } from "../losses/index.js";
 import type { LossConfig, LossInput, LossName, SequenceLogps } from "../losses/types.js";
-import { loadModel, saveModel } from "../models/load.js";
+import { copyAuxiliaryFiles, loadModel, saveModel } from "../models/load.js";
 import type { CausalLM } from "../models/model.js";
 import { checkScorable, pairLogps } from "../models/pair-logps.js";
 import { packForScoring, sumPerSequence, tokenLogprobs } from "../models/scoring.js";
@@ -144,10 +144,11 @@ function scaleGrads(model: CausalLM, k: number): void {
 }
 
 /** Replaces OUT's model files with the new ones, file by file (each rename is atomic). */
-function publishModel(model: CausalLM, outDir: string): void {
+function publishModel(model: CausalLM, outDir: string, sourceDir: string): void {
   const tmp = join(outDir, `.tmp-final-${process.pid}`);
   rmSync(tmp, { recursive: true, force: true });
   saveModel(model, tmp);
+  copyAuxiliaryFiles(sourceDir, tmp);
   const fresh = new Set(readdirSync(tmp));
   for (const f of readdirSync(outDir))
     if (!fresh.has(f) && /^model(-\d+-of-\d+)?\.safetensors$|^model\.safetensors\.index\.json$/.test(f)) rmSync(join(outDir, f));
@@ -286,10 +287,10 @@ export async function train(o: TrainOptions, log: Log, onStep?: (state: TrainerS
     const evalNow = (o.evalSteps > 0 && state.globalStep % o.evalSteps === 0) || (o.evalSteps < 0 && epochEnded);
     if (evalNow) runEval();
     if ((o.saveSteps > 0 && state.globalStep % o.saveSteps === 0) || (o.saveSteps < 0 && epochEnded))
-      saveCheckpoint(o.outputDir, model, opt, state, o.saveTotalLimit);
+      saveCheckpoint(o.outputDir, model, opt, state, o.saveTotalLimit, o.modelDir);
     if (state.globalStep === total && !evalNow) runEval();
   }
-  publishModel(model, o.outputDir);
+  publishModel(model, o.outputDir, o.modelDir);
   writeFileSync(join(o.outputDir, "train_results.json"), JSON.stringify({ global_step: state.globalStep, ...lastMetrics }, null, 2) + "\n");
   return { globalStep: state.globalStep, outputDir: o.outputDir, finalMetrics: lastMetrics };
 }
