@@ -16,6 +16,7 @@ import { initModel, saveModel } from "../src/models/load.js";
 import type { CausalLM } from "../src/models/model.js";
 import { packForScoring, tokenLogprobs, type ScoredSequence } from "../src/models/scoring.js";
 import { AdamW } from "../src/train/adamw.js";
+import { BENCH_CONFIG } from "./bench-config.js";
 
 const ROOT = fileURLToPath(new URL("../../", import.meta.url));
 const WORK = join(ROOT, ".tmp", "bench");
@@ -24,13 +25,7 @@ const THREADS = Number(process.env.POET_THREADS ?? 2);
 const PEAK = Number(process.env.POET_PEAK_GFLOPS ?? 333); // fp32 peak of this machine (../shared/notes)
 const ITERS = Number(process.env.BENCH_ITERS ?? 5);
 
-export const BENCH_CONFIG = {
-  architectures: ["LlamaForCausalLM"], model_type: "llama", vocab_size: 8192, hidden_size: 256,
-  intermediate_size: 688, num_hidden_layers: 4, num_attention_heads: 8, num_key_value_heads: 4,
-  hidden_act: "silu", rms_norm_eps: 1e-5, rope_theta: 10000.0, max_position_embeddings: 2048,
-  tie_word_embeddings: false, attention_bias: false, mlp_bias: false, bos_token_id: 1, eos_token_id: 2,
-  torch_dtype: "float32",
-};
+
 
 /** Integers in [0, n) from a seed. */
 function rng(seed: number) {
