@@ -1,6 +1,7 @@
 // What a CLI command is: a name, a one-line summary, a help text with examples, and a run function over argv.
 // Commands parse and print; the work is done by the library.
 import { parseArgs, type ParseArgsConfig } from "node:util";
+import { didYouMean } from "../did-you-mean.js";
 import { UserError } from "../errors.js";
 
 export interface Command {
@@ -13,22 +14,6 @@ export interface Command {
 
 type Options = NonNullable<ParseArgsConfig["options"]>;
 
-function closest(word: string, names: string[]): string | null {
-  const dist = (a: string, b: string) => {
-    const d = Array.from({ length: a.length + 1 }, (_, i) => [i, ...Array<number>(b.length).fill(0)]);
-    for (let j = 1; j <= b.length; j++) d[0]![j] = j;
-    for (let i = 1; i <= a.length; i++)
-      for (let j = 1; j <= b.length; j++)
-        d[i]![j] = Math.min(d[i - 1]![j]! + 1, d[i]![j - 1]! + 1, d[i - 1]![j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
-    return d[a.length]![b.length]!;
-  };
-  let best: string | null = null, bestD = Infinity;
-  for (const n of names) {
-    const d = dist(word, n);
-    if (d < bestD) [best, bestD] = [n, d];
-  }
-  return bestD <= Math.max(2, Math.floor(word.length / 3)) ? best : null;
-}
 
 /** node:util parseArgs, with unknown flags and missing values turned into UserErrors that point at --help. */
 export type Flags<O extends Options> = { [K in keyof O]?: O[K]["type"] extends "boolean" ? boolean : string };
@@ -41,7 +26,7 @@ export function parseFlags<O extends Options>(cmd: string, argv: string[], optio
     const unknown = /Unknown option '(--?[^']+)'/.exec(msg);
     if (unknown) {
       const flag = unknown[1]!.replace(/^-+/, "");
-      const guess = closest(flag, Object.keys(options));
+      const guess = didYouMean(flag, new Map(Object.keys(options).map((n) => [n, n])));
       throw new UserError(`poet ${cmd}: unknown flag ${unknown[1]}${guess ? ` (did you mean --${guess}?)` : ""}; see poet ${cmd} --help`);
     }
     throw new UserError(`poet ${cmd}: ${msg}; see poet ${cmd} --help`);
