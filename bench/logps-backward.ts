@@ -9,7 +9,7 @@ import { loadPairs } from "../src/data/load-pairs.js";
 import { truncatePair } from "../src/data/truncation.js";
 import type { Truncation } from "../src/data/types.js";
 import { loadModel } from "../src/models/load.js";
-import { packForScoring, sumPerSequence, tokenLogprobs } from "../src/models/scoring.js";
+import { packForScoring, pairSequences, sumPerSequence, tokenLogprobs } from "../src/models/scoring.js";
 
 const { values: f } = parseArgs({ options: { model: { type: "string" }, data: { type: "string" }, truncation: { type: "string" }, output: { type: "string" } } });
 const model = loadModel(f.model!, getBackend());
@@ -19,7 +19,7 @@ const tp = pairs.map((p) => truncatePair(p, (f.truncation ?? "none") as Truncati
 const lines: string[] = [];
 for (let i = 0; i < tp.length; i += 8) {
   const chunk = tp.slice(i, i + 8);
-  const sb = packForScoring(chunk.flatMap((p) => [{ prompt: p.promptIds, completion: p.chosenIds }, { prompt: p.promptIds, completion: p.rejectedIds }]));
+  const sb = packForScoring(pairSequences(chunk));
   const tape = new Tape(model.backend, true);
   const lp = tokenLogprobs(model, tape, sb);
   lp.grad = model.backend.from(Array.from(sb.seqOfRow, (s) => (s % 2 === 0 ? 1 : -1)));

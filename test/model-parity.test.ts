@@ -15,7 +15,7 @@ import { loadPairs } from "../src/data/load-pairs.js";
 import { loadModel } from "../src/models/load.js";
 import { pairLogps } from "../src/models/pair-logps.js";
 import { readSafetensors } from "../src/models/safetensors.js";
-import { logits, packForScoring, sumPerSequence, tokenLogprobs } from "../src/models/scoring.js";
+import { logits, packForScoring, pairSequences, sumPerSequence, tokenLogprobs } from "../src/models/scoring.js";
 
 const FIX = fileURLToPath(new URL("../../test/fixtures/", import.meta.url));
 const FIXTURES = ["gpt2", "llama", "qwen2", "llama-bf16-sharded"];
@@ -77,7 +77,7 @@ for (const name of FIXTURES) {
     test(`${name} (${bname}): every parameter's gradient = PyTorch`, { skip }, async () => {
       const { dir, model, pairs } = await setup(name, backend!);
       for (const p of model.params.values()) p.t.requiresGrad = true;
-      const seqs = pairs.flatMap((p) => [{ prompt: p.promptIds, completion: p.chosenIds }, { prompt: p.promptIds, completion: p.rejectedIds }]);
+      const seqs = pairSequences(pairs);
       const sb = packForScoring(seqs);
       const tape = new Tape(backend!, true);
       const lp = tokenLogprobs(model, tape, sb);

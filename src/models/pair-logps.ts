@@ -5,7 +5,7 @@ import { truncatePair } from "../data/truncation.js";
 import type { EncodedPair, Truncation } from "../data/types.js";
 import { UserError, at } from "../errors.js";
 import type { CausalLM } from "./model.js";
-import { packForScoring, sumPerSequence, tokenLogprobs, type ScoredSequence } from "./scoring.js";
+import { packForScoring, pairSequences, sumPerSequence, tokenLogprobs } from "./scoring.js";
 
 export interface PairLogps {
   chosen_logps: number;
@@ -39,18 +39,16 @@ export function pairLogps(model: CausalLM, pairs: readonly EncodedPair[], opts: 
   const out: PairLogps[] = [];
   let i = 0;
   while (i < tp.length) {
-    const seqs: ScoredSequence[] = [];
     let tokens = 0;
     const start = i;
     while (i < tp.length) {
       const p = tp[i]!;
       const n = 2 * p.promptIds.length + p.chosenIds.length + p.rejectedIds.length - 2;
-      if (seqs.length > 0 && tokens + n > budget) break;
-      seqs.push({ prompt: p.promptIds, completion: p.chosenIds }, { prompt: p.promptIds, completion: p.rejectedIds });
+      if (i > start && tokens + n > budget) break;
       tokens += n;
       i++;
     }
-    const sb = packForScoring(seqs);
+    const sb = packForScoring(pairSequences(tp.slice(start, i)));
     const lp = tokenLogprobs(model, new Tape(model.backend, false), sb);
     const sums = sumPerSequence(lp.data, sb);
     for (let k = start; k < i; k++) {

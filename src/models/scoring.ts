@@ -1,6 +1,7 @@
 // Scoring completions: pack (prompt, completion) sequences back to back and compute the log-prob of every
 // completion token given what precedes it. Only rows that predict a completion token go through the final norm
 // and the LM head, and the last token of each sequence is never fed (nothing after it is scored).
+import type { EncodedPair } from "../data/types.js";
 import { ops } from "../engine/ops/index.js";
 import type { Tape } from "../engine/tape.js";
 import type { Tensor } from "../engine/tensor.js";
@@ -17,6 +18,11 @@ export interface ScoringBatch {
   targets: Int32Array; // (M) the scored tokens
   seqOfRow: Int32Array; // (M) which input sequence each scored row belongs to
   nseq: number;
+}
+
+/** The two sequences of each pair, chosen then rejected: sequence 2i is pair i's chosen, 2i+1 its rejected. */
+export function pairSequences(pairs: readonly EncodedPair[]): ScoredSequence[] {
+  return pairs.flatMap((p) => [{ prompt: p.promptIds, completion: p.chosenIds }, { prompt: p.promptIds, completion: p.rejectedIds }]);
 }
 
 /** Packs sequences for scoring. Each needs a non-empty prompt (the first completion token is predicted from it). */

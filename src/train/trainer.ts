@@ -17,7 +17,7 @@ import type { LossConfig, LossInput, LossName, SequenceLogps } from "../losses/t
 import { copyAuxiliaryFiles, loadModel, saveModel } from "../models/load.js";
 import type { CausalLM } from "../models/model.js";
 import { checkScorable, pairLogps } from "../models/pair-logps.js";
-import { packForScoring, sumPerSequence, tokenLogprobs } from "../models/scoring.js";
+import { packForScoring, pairSequences, sumPerSequence, tokenLogprobs } from "../models/scoring.js";
 import { AdamW } from "./adamw.js";
 import { loadOptimizer, loadTrainerState, resolveCheckpoint, saveCheckpoint, type TrainerState } from "./checkpoint.js";
 import { accumulate, emptySums, means, type RewardStyle } from "./metrics.js";
@@ -231,7 +231,7 @@ export async function train(o: TrainOptions, log: Log, onStep?: (state: TrainerS
     let stepLoss = 0, stepTokens = 0;
     for (const idx of batches) {
       const pairs = idx.map((i) => trainPairs[i]!);
-      const sb = packForScoring(pairs.flatMap((p) => [{ prompt: p.promptIds, completion: p.chosenIds }, { prompt: p.promptIds, completion: p.rejectedIds }]));
+      const sb = packForScoring(pairSequences(pairs));
       const tape = new Tape(backend, true);
       const lp = tokenLogprobs(model, tape, sb);
       const sums = sumPerSequence(lp.data, sb);
