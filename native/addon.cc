@@ -68,6 +68,7 @@ K0(RmsnormBackward, poet::rmsnorm_backward(F(a, 0), F(a, 1), F(a, 2), F(a, 3), F
 K0(Rope, poet::rope(F(a, 0), N(a, 1), F(a, 2), N(a, 3), F(a, 4), F(a, 5), I(a, 6), N(a, 7), N(a, 8), N(a, 9), R(a, 10)))
 K0(AttentionForward, poet::attention_forward(F(a, 0), F(a, 1), F(a, 2), N(a, 3), F(a, 4), N(a, 5), F(a, 6), N(a, 7), I(a, 8), N(a, 9), N(a, 10), N(a, 11), N(a, 12), R(a, 13), N(a, 14)))
 K0(AttentionBackward, poet::attention_backward(F(a, 0), F(a, 1), F(a, 2), F(a, 3), F(a, 4), N(a, 5), F(a, 6), N(a, 7), F(a, 8), N(a, 9), F(a, 10), F(a, 11), I(a, 12), N(a, 13), N(a, 14), N(a, 15), N(a, 16), R(a, 17), N(a, 18)))
+K0(AttentionCached, poet::attention_cached(F(a, 0), F(a, 1), N(a, 2), F(a, 3), F(a, 4), N(a, 5), N(a, 6), I(a, 7), N(a, 8), N(a, 9), N(a, 10), N(a, 11), R(a, 12), N(a, 13)))
 K0(GeluForward, poet::gelu_forward(F(a, 0), F(a, 1), N(a, 2)))
 K0(GeluBackward, poet::gelu_backward(F(a, 0), F(a, 1), F(a, 2), N(a, 3)))
 K0(SwigluForward, poet::swiglu_forward(F(a, 0), F(a, 1), F(a, 2), N(a, 3), N(a, 4), N(a, 5), N(a, 6)))
@@ -135,6 +136,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   REG("rope", Rope);
   REG("attentionForward", AttentionForward);
   REG("attentionBackward", AttentionBackward);
+  REG("attentionCached", AttentionCached);
   REG("geluForward", GeluForward);
   REG("geluBackward", GeluBackward);
   REG("swigluForward", SwigluForward);

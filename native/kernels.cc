@@ -330,6 +330,40 @@ void attention_backward(float* dq, float* dk, float* dv, const float* dout, cons
   }
 }
 
+// One query token per sequence against its KV cache (decoding). Rows j < lens[b] of kc/vc + b * seq_stride.
+void attention_cached(float* out, const float* q, int64_t ldq, const float* kc, const float* vc, int64_t ldkv,
+                      int64_t seq_stride, const int32_t* lens, int64_t B, int64_t H, int64_t G, int64_t D, float scale,
+                      int64_t window) {
+  const int64_t per = H / G;
+#pragma omp parallel
+  {
+    std::vector<float> s;
+#pragma omp for schedule(dynamic, 1)
+    for (int64_t job = 0; job < B * H; job++) {
+      const int64_t b = job / H, h = job % H, g = h / per, L = lens[b];
+      const int64_t j0 = window > 0 ? std::max<int64_t>(0, L - window) : 0;
+      s.resize((size_t)L);
+      const float* qr = q + b * ldq + h * D;
+      const float* K = kc + b * seq_stride + g * D;
+      const float* V = vc + b * seq_stride + g * D;
+      float m = -INFINITY;
+      for (int64_t j = j0; j < L; j++) {
+        float dot = 0;
+        for (int64_t d = 0; d < D; d++) dot += qr[d] * K[j * ldkv + d];
+        s[j] = dot * scale;
+        m = std::max(m, s[j]);
+      }
+      const float z = exp_sub(s.data() + j0, s.data() + j0, m, L - j0), inv = 1.0f / z;
+      float* o = out + b * H * D + h * D;
+      for (int64_t d = 0; d < D; d++) o[d] = 0;
+      for (int64_t j = j0; j < L; j++) {
+        const float p = s[j] * inv;
+        for (int64_t d = 0; d < D; d++) o[d] += p * V[j * ldkv + d];
+      }
+    }
+  }
+}
+
 // ---------------------------------------------------------------------------------------------------------------
 // GELU, tanh form (GPT-2's gelu_new): 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3)))
 static const float kGeluC = 0.7978845608028654f;  // sqrt(2/pi)

@@ -23,6 +23,9 @@ void attention_backward(float* dq, float* dk, float* dv, const float* dout, cons
                         const float* k, int64_t ldk, const float* v, int64_t ldv, const float* out, const float* lse,
                         const int32_t* cu, int64_t nseq, int64_t H, int64_t G, int64_t D, float scale,
                         int64_t window);
+void attention_cached(float* out, const float* q, int64_t ldq, const float* kc, const float* vc, int64_t ldkv,
+                      int64_t seq_stride, const int32_t* lens, int64_t B, int64_t H, int64_t G, int64_t D, float scale,
+                      int64_t window);
 void gelu_forward(float* out, const float* x, int64_t n);
 void gelu_backward(float* dx, const float* dy, const float* x, int64_t n);
 void swiglu_forward(float* out, const float* gate, const float* up, int64_t N, int64_t I, int64_t ldg,

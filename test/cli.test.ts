@@ -29,7 +29,7 @@ test("poet --help lists the commands with an example; each command's --help has 
   assert.equal(top.code, 0);
   assert.match(top.out, /Commands:/);
   assert.match(top.out, /Examples:/);
-  for (const cmd of ["train", "eval", "logps", "env"]) {
+  for (const cmd of ["train", "eval", "generate", "logps", "env"]) {
     const h = poet(cmd, "--help");
     assert.equal(h.code, 0, cmd);
     assert.match(h.out, new RegExp(`^poet ${cmd}:`));
@@ -107,4 +107,23 @@ test("user errors: data rows name file and line", () => {
 
   writeFileSync(data, '{"prompt_input_ids":[],"chosen_input_ids":[2],"rejected_input_ids":[3]}\n');
   userError(poet(...args), "bad.jsonl:1", "empty prompt");
+});
+
+test("poet generate writes completions (ids and text) for text prompts; a row without a prompt names its line", () => {
+  const dir = mkdtempSync(join(tmpdir(), "poet-gen-"));
+  const out = join(dir, "gen.jsonl");
+  const r = poet("generate", "--model", join(ROOT, "examples", "tiny-gpt2"), "--data", join(ROOT, "examples", "pairs.jsonl"),
+    "--output", out, "--temperature", "0", "--max-new-tokens", "5");
+  assert.equal(r.code, 0, r.err);
+  const rows = readFileSync(out, "utf8").trim().split("\n").map((l) => JSON.parse(l));
+  assert.equal(rows.length, 16);
+  for (const row of rows) {
+    assert.equal(row.completion_input_ids.length, 5);
+    assert.equal(typeof row.completion, "string");
+    assert.equal(typeof row.prompt, "string");
+  }
+  const bad = join(dir, "bad.jsonl");
+  writeFileSync(bad, '{"prompt":"fine"}\n{"text":"no prompt here"}\n');
+  userError(poet("generate", "--model", join(ROOT, "examples", "tiny-gpt2"), "--data", bad, "--output", out), "bad.jsonl:2", "no prompt");
+  userError(poet("generate", "--model", join(ROOT, "examples", "tiny-gpt2"), "--data", bad, "--output", out, "--top-p", "2"), "--top-p");
 });

@@ -4,10 +4,11 @@ import { UserError } from "../errors.js";
 import type { Command } from "./command.js";
 import { envCommand } from "./env.js";
 import { evalCommand } from "./eval.js";
+import { generateCommand } from "./generate.js";
 import { logpsCommand } from "./logps.js";
 import { trainCommand } from "./train.js";
 
-const commands: Command[] = [trainCommand, evalCommand, logpsCommand, envCommand];
+const commands: Command[] = [trainCommand, evalCommand, generateCommand, logpsCommand, envCommand];
 
 const help = `poet: align causal language models to human preferences (DPO, SimPO, POET), on a fast CPU engine
 

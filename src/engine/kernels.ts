@@ -27,6 +27,10 @@ export interface Kernels {
   attentionBackward(dq: Buf, dk: Buf, dv: Buf, dout: Buf, q: Buf, ldq: number, k: Buf, ldk: number, v: Buf,
     ldv: number, out: Buf, lse: Buf, cu: Int32Array, nseq: number, H: number, G: number, D: number, scale: number,
     window: number): void;
+  /** Decoding with a KV cache: one query token per sequence b (q row b at stride ldq) against the cached keys and
+   *  values of that sequence, rows 0 .. lens[b]-1 at kc/vc + b * seqStride (row stride ldkv). out (B, H, D). */
+  attentionCached(out: Buf, q: Buf, ldq: number, kc: Buf, vc: Buf, ldkv: number, seqStride: number, lens: Int32Array,
+    B: number, H: number, G: number, D: number, scale: number, window: number): void;
   geluForward(out: Buf, x: Buf, n: number): void;
   geluBackward(dx: Buf, dy: Buf, x: Buf, n: number): void;
   /** out (N,I) = silu(gate) * up; gate and up rows at strides ldg, ldu. */

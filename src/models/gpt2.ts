@@ -6,7 +6,7 @@ import type { Tensor } from "../engine/tensor.js";
 import type { Backend } from "../engine/kernels.js";
 import { UserError } from "../errors.js";
 import { ConfigReader } from "./config.js";
-import type { CausalLM, PackedBatch, Param } from "./model.js";
+import type { Attend, CausalLM, PackedBatch, Param } from "./model.js";
 import type { ParamSource } from "./params.js";
 
 interface Block {
@@ -57,12 +57,13 @@ export function buildGpt2(file: string, raw: Record<string, unknown>, src: Param
 
   return {
     modelType: "gpt2", config: raw, backend, vocabSize: V, hiddenSize: C, maxPositions: P, params,
-    hidden(tape: Tape, batch: PackedBatch): Tensor {
+    numLayers: L, attentionShape: attn,
+    hidden(tape: Tape, batch: PackedBatch, attend?: Attend): Tensor {
       let x = ops.add(tape, ops.embedding(tape, batch.ids, wte), ops.embedding(tape, batch.pos, wpe)); // (N, C)
-      for (const b of blocks) {
+      const att = attend ?? ((_l, q, k, v) => ops.attention(tape, q, k, v, batch.seg, attn));
+      for (const [l, b] of blocks.entries()) {
         const qkv = ops.linear(tape, ops.layernorm(tape, x, b.ln1w, b.ln1b, eps), b.attnW, b.attnB); // (N, 3C)
-        const a = ops.attention(tape, { t: qkv, off: 0, ld: 3 * C }, { t: qkv, off: C, ld: 3 * C },
-          { t: qkv, off: 2 * C, ld: 3 * C }, batch.seg, attn); // (N, C)
+        const a = att(l, { t: qkv, off: 0, ld: 3 * C }, { t: qkv, off: C, ld: 3 * C }, { t: qkv, off: 2 * C, ld: 3 * C }); // (N, C)
         x = ops.add(tape, x, ops.linear(tape, a, b.projW, b.projB));
         const m = ops.gelu(tape, ops.linear(tape, ops.layernorm(tape, x, b.ln2w, b.ln2b, eps), b.fcW, b.fcB)); // (N, F)
         x = ops.add(tape, x, ops.linear(tape, m, b.fc2W, b.fc2B));

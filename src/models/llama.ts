@@ -7,7 +7,7 @@ import type { Tape } from "../engine/tape.js";
 import { whole, type Tensor } from "../engine/tensor.js";
 import { UserError } from "../errors.js";
 import { ConfigReader } from "./config.js";
-import type { CausalLM, ModelType, PackedBatch, Param } from "./model.js";
+import type { Attend, CausalLM, ModelType, PackedBatch, Param } from "./model.js";
 import type { ParamSource } from "./params.js";
 
 interface Layer {
@@ -100,17 +100,19 @@ export function buildLlama(modelType: ModelType, file: string, raw: Record<strin
 
   return {
     modelType, config: raw, backend, vocabSize: V, hiddenSize: C, maxPositions: null, params,
-    hidden(tape: Tape, batch: PackedBatch): Tensor {
+    numLayers: L, attentionShape: attn,
+    hidden(tape: Tape, batch: PackedBatch, attend?: Attend): Tensor {
       let longest = 0;
       for (let i = 0; i < batch.pos.length; i++) longest = Math.max(longest, batch.pos[i]! + 1);
       if (!table || table.maxPos < longest) table = ropeTable(backend, invFreq, Math.max(longest, 256));
       let x = ops.embedding(tape, batch.ids, embed); // (N, C)
-      for (const y of layers) {
+      const att = attend ?? ((_l, q, k, v) => ops.attention(tape, q, k, v, batch.seg, attn));
+      for (const [l, y] of layers.entries()) {
         const h = ops.rmsnorm(tape, x, y.ln1, eps); // (N, C)
         const q = ops.rope(tape, ops.linear(tape, h, y.q, y.qb), H, D, table, batch.pos); // (N, H D)
         const k = ops.rope(tape, ops.linear(tape, h, y.k, y.kb), G, D, table, batch.pos); // (N, G D)
         const v = ops.linear(tape, h, y.v, y.vb); // (N, G D)
-        const a = ops.attention(tape, whole(q), whole(k), whole(v), batch.seg, attn); // (N, H D)
+        const a = att(l, whole(q), whole(k), whole(v)); // (N, H D)
         x = ops.add(tape, x, ops.linear(tape, a, y.o, y.ob));
         const h2 = ops.rmsnorm(tape, x, y.ln2, eps);
         const m = ops.swiglu(tape, ops.linear(tape, h2, y.gate, y.gateb), ops.linear(tape, h2, y.up, y.upb)); // (N, I)

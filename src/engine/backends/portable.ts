@@ -167,6 +167,32 @@ const kernels: Kernels = {
     }
   },
 
+  attentionCached(out, q, ldq, kc, vc, ldkv, seqStride, lens, B, H, G, D, scale, window) {
+    const per = H / G;
+    for (let b = 0; b < B; b++) {
+      const L = lens[b]!, j0 = window > 0 ? Math.max(0, L - window) : 0;
+      const s = new Float64Array(L);
+      for (let h = 0; h < H; h++) {
+        const g = Math.floor(h / per), qi = b * ldq + h * D, oi = b * H * D + h * D;
+        let m = -Infinity;
+        for (let j = j0; j < L; j++) {
+          const kj = b * seqStride + j * ldkv + g * D;
+          let dot = 0;
+          for (let d = 0; d < D; d++) dot += q[qi + d]! * kc[kj + d]!;
+          s[j] = dot * scale;
+          if (s[j]! > m) m = s[j]!;
+        }
+        let z = 0;
+        for (let j = j0; j < L; j++) z += (s[j] = Math.exp(s[j]! - m));
+        for (let d = 0; d < D; d++) out[oi + d] = 0;
+        for (let j = j0; j < L; j++) {
+          const p = s[j]! / z, vj = b * seqStride + j * ldkv + g * D;
+          for (let d = 0; d < D; d++) out[oi + d] = out[oi + d]! + p * vc[vj + d]!;
+        }
+      }
+    }
+  },
+
   geluForward(out, x, n) {
     for (let i = 0; i < n; i++) {
       const a = x[i]!;
