@@ -6,9 +6,10 @@ import { envCommand } from "./env.js";
 import { evalCommand } from "./eval.js";
 import { generateCommand } from "./generate.js";
 import { logpsCommand } from "./logps.js";
+import { serveCommand } from "./serve.js";
 import { trainCommand } from "./train.js";
 
-const commands: Command[] = [trainCommand, evalCommand, generateCommand, logpsCommand, envCommand];
+const commands: Command[] = [trainCommand, evalCommand, generateCommand, serveCommand, logpsCommand, envCommand];
 
 const help = `poet: align causal language models to human preferences (DPO, SimPO, POET), on a fast CPU engine
 
