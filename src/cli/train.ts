@@ -1,26 +1,8 @@
 // `poet train`: preference training from flags and/or a TRL / alignment-handbook YAML config.
-import { parseTruncation } from "../data/truncation.js";
-import { loadTrainConfig, lossConfigOf, trainFlagsHelp, type TrainConfig } from "../train/config.js";
-import { train, type TrainOptions } from "../train/trainer.js";
+import { loadTrainConfig, trainFlagsHelp, type TrainConfig } from "../train/config.js";
+import { trainOptionsOf } from "../train/options.js";
+import { train } from "../train/trainer.js";
 import type { Command } from "./command.js";
-
-/** The trainer's options from a validated config (strategies turned into step counts). */
-export function trainOptionsOf(c: TrainConfig): TrainOptions {
-  return {
-    modelDir: c.model, refModelDir: c.refModel, dataFile: c.data, evalDataFile: c.evalData, evalFraction: c.evalFraction,
-    outputDir: c.outputDir, loss: c.loss, truncation: parseTruncation(c.truncation), lossConfig: lossConfigOf(c),
-    learningRate: c.learningRate, lrSchedulerType: c.lrSchedulerType, warmupRatio: c.warmupRatio, warmupSteps: c.warmupSteps,
-    adamBeta1: c.adamBeta1, adamBeta2: c.adamBeta2, adamEpsilon: c.adamEpsilon, weightDecay: c.weightDecay,
-    maxGradNorm: c.maxGradNorm, perDeviceTrainBatchSize: c.perDeviceTrainBatchSize,
-    perDeviceEvalBatchSize: c.perDeviceEvalBatchSize, gradientAccumulationSteps: c.gradientAccumulationSteps,
-    numTrainEpochs: c.numTrainEpochs, maxSteps: c.maxSteps,
-    saveSteps: c.saveStrategy === "no" ? 0 : c.saveStrategy === "epoch" ? -1 : c.saveSteps,
-    saveTotalLimit: c.saveTotalLimit ?? 0,
-    evalSteps: c.evalStrategy === "no" ? 0 : c.evalStrategy === "epoch" ? -1 : c.evalSteps ?? c.loggingSteps,
-    loggingSteps: c.loggingSteps, seed: c.seed, maxLength: c.maxLength, maxPromptLength: c.maxPromptLength,
-    skipInvalidRows: c.skipInvalidRows, resumeFromCheckpoint: c.resumeFromCheckpoint,
-  };
-}
 
 export function warnAbout(cmd: string, c: TrainConfig, warnings: string[]): void {
   for (const w of warnings) process.stderr.write(`poet ${cmd}: warning: ${w}\n`);
