@@ -24,6 +24,12 @@ export interface WinRate {
   /** Mean generation length in tokens. */
   mean_length: number;
   mean_length_baseline: number;
+  /** Prompts where the model's generation is preferred (> 0.5), tied (= 0.5), dispreferred (< 0.5). */
+  wins?: number;
+  ties?: number;
+  losses?: number;
+  /** Pairwise (LLM) judge answers that could not be parsed, counted as ties; each prompt is asked twice. */
+  unparsed?: number;
 }
 
 /** RUN_DIR/analysis.json: the reward-generation-gap analysis of one model (after the POET paper, sec. 3). */
@@ -34,4 +40,24 @@ export interface GapAnalysis {
   reward_by_prefix: { k: number; margin: number; accuracy: number; pairs: number }[];
   /** Judge score of continuations sampled from the model after the first k tokens of its own responses. */
   prefix_quality: { k: number; score: number; n: number }[];
+  /** How it was made (written by `poet analyze`; optional so hand-written or older files still load). */
+  meta?: GapAnalysisMeta;
+}
+
+export interface GapAnalysisMeta {
+  model: string;
+  ref_model: string;
+  data: string;
+  /** Number of pairs measured (after invalid rows were skipped). */
+  pairs: number;
+  /** beta of the implicit reward beta * (log pi - log ref); with reference_free, beta * mean log pi. */
+  beta: number;
+  reference_free: boolean;
+  truncation: string;
+  /** The judge of prefix_quality, or null when prefix quality was not measured (and why, in `note`). */
+  judge: string | null;
+  temperature: number;
+  max_new_tokens: number;
+  seed: number;
+  note?: string;
 }
