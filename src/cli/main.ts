@@ -2,14 +2,24 @@
 // The `poet` command: dispatches to one command per file. User errors print one line, without a stack trace.
 import { UserError } from "../errors.js";
 import type { Command } from "./command.js";
+import { analyzeCommand } from "./analyze.js";
+import { demoCommand } from "./demo.js";
 import { envCommand } from "./env.js";
 import { evalCommand } from "./eval.js";
 import { generateCommand } from "./generate.js";
 import { logpsCommand } from "./logps.js";
+import { pretrainCommand } from "./pretrain.js";
+import { reportCommand } from "./report.js";
+import { rewardCommand } from "./reward.js";
 import { serveCommand } from "./serve.js";
+import { sftCommand } from "./sft.js";
 import { trainCommand } from "./train.js";
+import { winrateCommand } from "./winrate.js";
 
-const commands: Command[] = [trainCommand, evalCommand, generateCommand, serveCommand, logpsCommand, envCommand];
+const commands: Command[] = [
+  demoCommand, trainCommand, evalCommand, generateCommand, winrateCommand, analyzeCommand, reportCommand,
+  rewardCommand, pretrainCommand, sftCommand, serveCommand, logpsCommand, envCommand,
+];
 
 const help = `poet: align causal language models to human preferences (DPO, SimPO, POET), on a fast CPU engine
 
@@ -19,9 +29,10 @@ Commands:
 ${commands.map((c) => `  ${c.name.padEnd(10)} ${c.summary}`).join("\n")}
 
 Examples:
+  poet demo --output poet-demo
   poet train --model examples/tiny-gpt2 --data examples/pairs.jsonl --output-dir runs/dpo-poet --truncation poet
   poet eval --model runs/dpo-poet --ref-model examples/tiny-gpt2 --data examples/pairs.jsonl --json
-  poet logps --model examples/tiny-llama --data examples/pairs.jsonl --truncation poet --output logps.jsonl
+  poet logps --model examples/tiny-gpt2 --data examples/pairs.jsonl --truncation poet --output logps.jsonl
   poet env
 `;
 
