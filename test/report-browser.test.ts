@@ -25,7 +25,7 @@ test("report.html renders in headless chromium: no errors, no requests out, ever
   const r = await writeReport([join(dir, "dpo"), join(dir, "simpo-poet")], { output, title: "browser check" });
 
   // --no-sandbox: CI and this container run as root, where chromium's sandbox refuses to start
-  const browser = await chromium.launch({ executablePath, headless: true, args: ["--no-sandbox", "--disable-gpu"] });
+  const browser = await chromium.launch({ executablePath, headless: true, args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"] });
   try {
     const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
     const problems: string[] = [], requests: string[] = [];
