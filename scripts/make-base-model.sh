@@ -19,5 +19,7 @@ npx poet sft --model "$WORK/base" --data "$REVIEWS" --output-dir "$WORK/sft" \
   --learning-rate 1e-3 --num-train-epochs 4 --per-device-train-batch-size 32 --block-size 64 --logging-steps 20 \
   --save-dtype float16 --seed 1
 rm -rf "$OUT.tmp" && mkdir -p "$(dirname "$OUT")" && cp -r "$WORK/sft" "$OUT.tmp"
+rm -f "$OUT.tmp/log.jsonl" "$OUT.tmp/train_results.json" # the training record is what the commands above print
+[ -f "$OUT/README.md" ] && cp "$OUT/README.md" "$OUT.tmp/" # keep the model card
 rm -rf "$OUT" && mv "$OUT.tmp" "$OUT"
 echo "base model -> $OUT"
