@@ -10,7 +10,8 @@ import { nativeBackend } from "../src/engine/backends/native.js";
 import { portableBackend } from "../src/engine/backends/portable.js";
 import type { Backend } from "../src/engine/kernels.js";
 import { Tape } from "../src/engine/tape.js";
-import { generate, type GenerateOptions } from "../src/eval/generate.js";
+import { generate, sampleToken, type GenerateOptions } from "../src/eval/generate.js";
+import { mulberry32 } from "../src/engine/random.js";
 import { loadModel } from "../src/models/load.js";
 import type { CausalLM } from "../src/models/model.js";
 import { logits } from "../src/models/scoring.js";
@@ -69,4 +70,31 @@ test("sampling is seeded; top-k 1 and a tiny top-p are greedy", () => {
   assert.notDeepEqual(sample({ seed: 5 }), sample({ seed: 6 }));
   assert.deepEqual(sample({ topK: 1 }), generate(model, prompts, greedy(8)));
   assert.deepEqual(sample({ topP: 1e-9 }), generate(model, prompts, greedy(8)));
+});
+
+test("sampleToken: the one-pass sampler and the sorted (top-k, top-p) path both draw from softmax(logits / T)", () => {
+  const V = 7, T = 0.7;
+  const row = new Float32Array([0.3, -1.2, 2.0, 2.0, -Infinity, 0.9, -0.4]);
+  const w = Array.from(row, (x) => Math.exp(x / T)), z = w.reduce((a, b) => a + b, 0);
+  const want = w.map((x) => x / z);
+  const draws = 40_000;
+  for (const topK of [0, V]) {
+    const u = mulberry32(17), counts = new Array<number>(V).fill(0);
+    const opt = { maxNewTokens: 1, temperature: T, topP: 1, topK, seed: 0, eosIds: [] };
+    for (let i = 0; i < draws; i++) counts[sampleToken(row, V, 0, opt, u)]!++;
+    counts.forEach((c, j) => assert.ok(Math.abs(c / draws - want[j]!) < 0.01, `topK ${topK}, token ${j}: ${c / draws} vs ${want[j]}`));
+    assert.equal(counts[4], 0, "a -Infinity logit is never drawn");
+  }
+  // top-k 2 keeps the two largest (a tie: both 2.0); top-k 1 on a tie keeps the lower id, as torch.topk/argmax
+  const u = mulberry32(3), seen = new Set<number>();
+  for (let i = 0; i < 2000; i++) seen.add(sampleToken(row, V, 0, { maxNewTokens: 1, temperature: 1, topP: 1, topK: 2, seed: 0, eosIds: [] }, u));
+  assert.deepEqual([...seen].sort(), [2, 3]);
+  assert.equal(sampleToken(row, V, 0, { maxNewTokens: 1, temperature: 1, topP: 1, topK: 1, seed: 0, eosIds: [] }, u), 2);
+  // top-p: with p(2) = p(3) ~ 0.33 each at T = 1, top_p 0.5 keeps exactly those two
+  const seenP = new Set<number>();
+  for (let i = 0; i < 2000; i++) seenP.add(sampleToken(row, V, 0, { maxNewTokens: 1, temperature: 1, topP: 0.5, topK: 0, seed: 0, eosIds: [] }, u));
+  assert.deepEqual([...seenP].sort(), [2, 3]);
+  // logits at a row offset: a negative-only row, offset into a larger buffer
+  const buf = new Float32Array([9, 9, -3, -1, -2]);
+  assert.equal(sampleToken(buf, 3, 2, { maxNewTokens: 1, temperature: 1, topP: 1, topK: 1, seed: 0, eosIds: [] }, u), 1);
 });

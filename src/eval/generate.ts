@@ -56,19 +56,59 @@ function argmax(row: Buf, V: number, o: number): number {
   return best;
 }
 
-/** Samples one token from logits row `o` with temperature, top-k, top-p (Hugging Face's warper order). */
+const SORT_SHIFT = 2 ** 20; // token ids < 2^20 fit beside a 32-bit sort key in a float64's 53-bit mantissa
+const f32 = new Float32Array(1), u32 = new Uint32Array(f32.buffer);
+
+/**
+ * Token ids of logits row `o` from most to least likely (ties: lower id first), by one native sort of a
+ * Float64Array whose entries pack a descending order key of each float32 logit with its id: no comparator.
+ */
+function idsByLogit(row: Buf, V: number, o: number): Int32Array {
+  const keys = new Float64Array(V);
+  for (let j = 0; j < V; j++) {
+    f32[0] = row[o + j]!;
+    const bits = u32[0]!; // float32 bits -> an unsigned key that orders like the float, then flipped (descending)
+    const asc = bits & 0x80000000 ? ~bits >>> 0 : (bits | 0x80000000) >>> 0;
+    keys[j] = (0xffffffff - asc) * SORT_SHIFT + j;
+  }
+  keys.sort();
+  return Int32Array.from(keys, (k) => k % SORT_SHIFT);
+}
+
+/**
+ * Samples one token from logits row `o` with temperature, top-k, top-p (Hugging Face's warper order). Without
+ * top-k or top-p no order is needed: one pass over the vocabulary (the demo's sampling was a sort per token).
+ */
 export function sampleToken(row: Buf, V: number, o: number, opt: GenerateOptions, u: () => number): number {
   if (opt.temperature === 0) return argmax(row, V, o);
-  const idx = Array.from({ length: V }, (_, j) => j).sort((a, b) => row[o + b]! - row[o + a]! || a - b);
+  const invT = 1 / opt.temperature;
+  if (opt.topK <= 0 && opt.topP >= 1) {
+    let mx = -Infinity;
+    for (let j = 0; j < V; j++) mx = Math.max(mx, row[o + j]!);
+    const p = new Float64Array(V);
+    let z = 0;
+    for (let j = 0; j < V; j++) z += p[j] = Math.exp((row[o + j]! - mx) * invT);
+    let r = u() * z, last = 0;
+    for (let j = 0; j < V; j++) {
+      if (p[j]! === 0) continue;
+      last = j;
+      r -= p[j]!;
+      if (r <= 0) return j;
+    }
+    return last;
+  }
+  const idx = V <= SORT_SHIFT ? idsByLogit(row, V, o)
+    : Int32Array.from({ length: V }, (_, j) => j).sort((a, b) => row[o + b]! - row[o + a]! || a - b);
   const keep = opt.topK > 0 ? Math.min(opt.topK, V) : V;
-  const top = row[o + idx[0]!]! / opt.temperature;
-  const p = idx.slice(0, keep).map((j) => Math.exp(row[o + j]! / opt.temperature - top));
-  const z = p.reduce((a, b) => a + b, 0);
-  let n = p.length;
+  const top = row[o + idx[0]!]! * invT;
+  const p = new Float64Array(keep);
+  let z = 0;
+  for (let i = 0; i < keep; i++) z += p[i] = Math.exp(row[o + idx[i]!]! * invT - top);
+  let n = keep;
   if (opt.topP < 1) {
     // drop tokens once the probability mass before them already reaches top_p (at least one stays)
     let c = 0;
-    for (let i = 0; i < p.length; i++) {
+    for (let i = 0; i < keep; i++) {
       if (i > 0 && c >= opt.topP) {
         n = i;
         break;
@@ -76,7 +116,8 @@ export function sampleToken(row: Buf, V: number, o: number, opt: GenerateOptions
       c += p[i]! / z;
     }
   }
-  const zn = p.slice(0, n).reduce((a, b) => a + b, 0);
+  let zn = 0;
+  for (let i = 0; i < n; i++) zn += p[i]!;
   let r = u() * zn;
   for (let i = 0; i < n; i++) {
     r -= p[i]!;
