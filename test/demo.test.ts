@@ -32,8 +32,18 @@ test("poet demo at toy size: pairs, four methods, win rates, results.json, repor
     for (const p of pairs) assert.ok(p.chosen_reward > p.rejected_reward && p.chosen_input_ids.length > 0 && p.rejected_input_ids.length > 0);
     assert.ok(pairs.some((p) => p.chosen_input_ids.length !== p.rejected_input_ids.length));
     assert.ok(results.pairs.poet_kept_fraction > 0 && results.pairs.poet_kept_fraction < 1);
+    // POET's effect per loss: the pooled difference of the win rates, inside its interval, and a verdict that matches it
+    assert.deepEqual(results.poet_effect.map((e) => e.loss), ["dpo", "simpo"]);
+    for (const e of results.poet_effect) {
+      const byName = (n: string) => results.runs.find((x) => x.name === n)!.win_rate;
+      assert.ok(Math.abs(e.delta - (byName(`${e.loss}+poet`) - byName(e.loss))) < 1e-9, JSON.stringify(e));
+      assert.ok(e.ci_low <= e.delta && e.delta <= e.ci_high && e.prompts === 24);
+      assert.equal(e.verdict, e.ci_low > 0 ? "gain" : e.ci_high < 0 ? "loss" : "no significant difference");
+    }
+    assert.ok(results.findings.length >= 2 && results.findings[0]!.startsWith("POET changes DPO's win rate"));
     const html = readFileSync(join(dir, "report.html"), "utf8");
     assert.ok(html.includes("<svg") && html.includes("dpo+poet"));
+    assert.ok(html.indexOf('id="intro"') > 0 && html.indexOf('id="intro"') < html.indexOf("<h2>Summary</h2>"), "the pooled results come first");
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

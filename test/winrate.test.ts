@@ -5,7 +5,7 @@ import { test } from "node:test";
 import { mulberry32 } from "../src/engine/random.js";
 import { sigmoid } from "../src/losses/logistic.js";
 import { UserError } from "../src/errors.js";
-import { LC_INVERSE_L2, fitLengthGlm, lengthControlledWinRate, preferencesFromScores, wilsonInterval, winRate } from "../src/eval/winrate.js";
+import { LC_INVERSE_L2, fitLengthGlm, lengthControlledWinRate, preferencesFromScores, wilsonInterval, winRate, winRateDifference } from "../src/eval/winrate.js";
 
 const close = (a: number, b: number, tol: number, what = "") => assert.ok(Math.abs(a - b) <= tol, `${what} ${a} vs ${b} (tol ${tol})`);
 
@@ -134,4 +134,25 @@ test("winRate: the winrates.json entry", () => {
   assert.ok(w.ci_low < 0.625 && w.ci_high > 0.625);
   assert.throws(() => winRate([], [], [], { judge: "j", baseline: "b" }), UserError);
   assert.throws(() => winRate([1.5], [1], [1], { judge: "j", baseline: "b" }), /not in \[0, 1\]/);
+});
+
+test("winRateDifference: pooled A - B by hand; the prompt bootstrap brackets it, is seeded, and shrinks with n", () => {
+  // 2 seeds of A, 1 of B, 4 prompts: per prompt mean(A) - B = [0.5, 0, 0.25, -0.5] -> mean 0.0625
+  const a = [[1, 1, 0.5, 0], [0, 1, 1, 0]], b = [[0, 1, 0.5, 0.5]];
+  const r = winRateDifference(a, b, { samples: 500, seed: 3 });
+  assert.ok(Math.abs(r.delta - 0.0625) < 1e-15);
+  assert.equal(r.prompts, 4);
+  assert.ok(r.ci_low <= r.delta && r.delta <= r.ci_high && r.ci_low >= -0.5 && r.ci_high <= 0.5);
+  assert.deepEqual(winRateDifference(a, b, { samples: 500, seed: 3 }), r);
+  // identical methods: delta 0 and a zero-width interval
+  const same = winRateDifference(a, a);
+  assert.deepEqual([same.delta, same.ci_low, same.ci_high], [0, 0, 0]);
+  // A wins 70% and B 50% of 2000 independent prompts: delta near 0.2, an interval about +-1.96 * sqrt(0.46 / n)
+  const u = mulberry32(9), n = 2000;
+  const pa = Array.from({ length: n }, () => (u() < 0.7 ? 1 : 0)), pb = Array.from({ length: n }, () => (u() < 0.5 ? 1 : 0));
+  const big = winRateDifference([pa], [pb]);
+  const want = 1.96 * Math.sqrt((0.7 * 0.3 + 0.5 * 0.5) / n), half = (big.ci_high - big.ci_low) / 2;
+  assert.ok(big.ci_low < big.delta && big.delta < big.ci_high && Math.abs(big.delta - 0.2) < 1.5 * want, JSON.stringify(big));
+  assert.ok(Math.abs(half - want) < 0.25 * want, `half-width ${half} vs ${want}`);
+  assert.throws(() => winRateDifference([[1, 0]], [[1]]), /same prompts/);
 });

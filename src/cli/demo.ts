@@ -59,6 +59,7 @@ export const demoCommand: Command = {
     for (const run of r.runs)
       process.stdout.write(`${run.name.padEnd(12)} ${`${pct(run.win_rate)} [${pct(run.ci_low)}, ${pct(run.ci_high)}]`.padEnd(28)} ` +
         `${pct(run.lc_win_rate).padEnd(12)} ${run.mean_reward.toFixed(3).padEnd(8)} ${run.mean_length.toFixed(1)}\n`);
+    process.stdout.write(`\n${r.findings.map((f) => `- ${f}`).join("\n")}\n`);
     process.stdout.write(`\n${(r.seconds / 60).toFixed(1)} minutes; ${o.outputDir}/results.json, ${o.outputDir}/report.html\n`);
   },
 };

@@ -15,7 +15,7 @@ import { generate } from "../eval/generate.js";
 import { eosIdsOf } from "../eval/prompts.js";
 import { lexiconScores } from "../eval/judges/lexicon.js";
 import type { GapAnalysis, WinRate } from "../eval/types.js";
-import { lengthControlledWinRate, preferencesFromScores, winRate } from "../eval/winrate.js";
+import { lengthControlledWinRate, preferencesFromScores, winRate, winRateDifference, type WinRateDifference } from "../eval/winrate.js";
 import { writeReport } from "../eval/report/index.js";
 import { loadModel } from "../models/load.js";
 import type { CausalLM } from "../models/model.js";
@@ -84,12 +84,22 @@ export interface DemoRun {
   seeds: { seed: number; win_rate: number; lc_win_rate: number; mean_reward: number; mean_length: number; run_dir: string }[];
 }
 
+/** What POET does to one loss: the pooled win rate with POET minus without, on the same prompts. */
+export interface PoetEffect extends WinRateDifference {
+  loss: "dpo" | "simpo";
+  /** "gain" or "loss" when the 95% interval excludes 0, else "no significant difference". */
+  verdict: "gain" | "loss" | "no significant difference";
+}
+
 export interface DemoResults {
   base_model: string;
   judge: string;
   base: { mean_reward: number; mean_length: number };
   pairs: { train: number; eval: number; mean_chosen_tokens: number; mean_rejected_tokens: number; poet_kept_fraction: number };
   runs: DemoRun[];
+  poet_effect: PoetEffect[];
+  /** The demo's reading of its own numbers, also at the top of report.html. */
+  findings: string[];
   seconds: number;
 }
 
@@ -171,8 +181,10 @@ export async function runDemo(o: DemoOptions, log: Log): Promise<DemoResults> {
   // 3. every method x seed: train, generate, judge, analyse
   const runs: DemoRun[] = [];
   const runDirs: string[] = [];
+  const prefsBySeed = {} as Record<MethodName, number[][]>;
   for (const [name, m] of Object.entries(METHODS) as [MethodName, (typeof METHODS)[MethodName]][]) {
     const perSeed: DemoRun["seeds"] = [];
+    prefsBySeed[name] = [];
     const allPrefs: number[] = [], allLm: number[] = [], allLb: number[] = [], allScores: number[] = [];
     for (const seed of o.seeds) {
       const runDir = join(o.outputDir, "runs", `${name}-seed${seed}`);
@@ -194,7 +206,8 @@ export async function runDemo(o: DemoOptions, log: Log): Promise<DemoResults> {
       writeJson(join(runDir, "analysis.json"), ga);
       runDirs.push(runDir);
       perSeed.push({ seed, win_rate: wr.win_rate, lc_win_rate: wr.lc_win_rate, mean_reward: mean(gen.scores), mean_length: mean(gen.ids.map((g) => g.length)), run_dir: runDir });
-      allPrefs.push(...preferencesFromScores(gen.scores, baseGen.scores));
+      prefsBySeed[name].push(preferencesFromScores(gen.scores, baseGen.scores));
+      allPrefs.push(...prefsBySeed[name].at(-1)!);
       allLm.push(...gen.ids.map((g) => g.length));
       allLb.push(...baseGen.ids.map((g) => g.length));
       allScores.push(...gen.scores);
@@ -210,6 +223,10 @@ export async function runDemo(o: DemoOptions, log: Log): Promise<DemoResults> {
     });
   }
 
+  const poetEffect: PoetEffect[] = (["dpo", "simpo"] as const).map((loss) => {
+    const d = winRateDifference(prefsBySeed[`${loss}+poet`], prefsBySeed[loss], { seed: 5 });
+    return { loss, ...d, verdict: d.ci_low > 0 ? "gain" : d.ci_high < 0 ? "loss" : "no significant difference" };
+  });
   const results: DemoResults = {
     base_model: o.baseModel, judge: "lexicon (VADER compound)",
     base: { mean_reward: mean(baseGen.scores), mean_length: mean(baseGen.ids.map((g) => g.length)) },
@@ -218,12 +235,53 @@ export async function runDemo(o: DemoOptions, log: Log): Promise<DemoResults> {
       mean_chosen_tokens: mean(trainRows.map((r) => r.chosen_input_ids.length)),
       mean_rejected_tokens: mean(trainRows.map((r) => r.rejected_input_ids.length)), poet_kept_fraction: kept,
     },
-    runs, seconds: (performance.now() - t0) / 1000,
+    runs, poet_effect: poetEffect, findings: [], seconds: 0,
   };
+  results.findings = demoFindings(results, o);
+  results.seconds = (performance.now() - t0) / 1000;
   writeJson(join(o.outputDir, "results.json"), results);
-  await writeReport(runDirs, { output: join(o.outputDir, "report.html"), title: "poet demo: DPO and SimPO with and without POET on the sentiment task" });
+  await writeReport(runDirs, {
+    output: join(o.outputDir, "report.html"), title: "poet demo: DPO and SimPO with and without POET on the sentiment task",
+    intro: { heading: "The experiment", html: demoIntroHtml(results, o) },
+  });
   log(`[${secs()}s] results -> ${join(o.outputDir, "results.json")}, report -> ${join(o.outputDir, "report.html")}`);
   return results;
+}
+
+const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
+const pts = (x: number) => `${x >= 0 ? "+" : "\u2212"}${Math.abs(100 * x).toFixed(1)}`;
+
+/** Plain sentences on what the numbers say: POET's effect per loss with its interval, and the caveats that apply. */
+export function demoFindings(r: DemoResults, o: Pick<DemoOptions, "maxNewTokens" | "seeds">): string[] {
+  const out = r.poet_effect.map((e) =>
+    `POET changes ${e.loss.toUpperCase()}'s win rate against the base model by ${pts(e.delta)} points (95% interval ${pts(e.ci_low)} to ` +
+    `${pts(e.ci_high)}, ${e.prompts} held-out prompts x ${o.seeds.length} seed(s)): ${e.verdict === "no significant difference" ? "no significant difference" : `a significant ${e.verdict}`}.`);
+  const capped = r.runs.filter((x) => x.mean_length >= 0.95 * o.maxNewTokens).map((x) => x.name);
+  if (capped.length)
+    out.push(`${capped.join(", ")} write to the ${o.maxNewTokens}-token cap almost every time (they stopped emitting EOS), so their length ` +
+      "hardly varies and their length-controlled win rate says little.");
+  const longer = r.runs.filter((x) => x.mean_length > 1.2 * r.base.mean_length).map((x) => x.name);
+  if (longer.length)
+    out.push(`${longer.join(", ")} answer at least 20% longer than the base model (${r.base.mean_length.toFixed(1)} tokens); chosen responses are ` +
+      `longer than rejected ones on average (${r.pairs.mean_chosen_tokens.toFixed(1)} vs ${r.pairs.mean_rejected_tokens.toFixed(1)} tokens), a length signal ` +
+      "POET's equal-length pairs remove from the reward, but the lexicon also scores longer texts further from neutral.");
+  return out;
+}
+
+const escHtml = (s: string) => s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
+
+/** The report's opening: the task in two sentences, the pooled table of the four methods, and the findings. */
+function demoIntroHtml(r: DemoResults, o: DemoOptions): string {
+  const rows = r.runs.map((x) => `<tr><td>${escHtml(x.name)}</td><td>${pct(x.win_rate)} [${pct(x.ci_low)}, ${pct(x.ci_high)}]</td>` +
+    `<td>${pct(x.lc_win_rate)}${x.lc_ci_low !== undefined && x.lc_ci_high !== undefined ? ` [${pct(x.lc_ci_low)}, ${pct(x.lc_ci_high)}]` : ""}</td>` +
+    `<td>${x.mean_reward.toFixed(3)}</td><td>${x.mean_length.toFixed(1)}</td><td>${x.seeds.map((s) => pct(s.win_rate)).join(", ")}</td></tr>`);
+  return `<p class="lead">Each run continues the openings of ${r.poet_effect[0]?.prompts ?? o.evalPrompts} held-out review sentences; the judge is the VADER ` +
+    `sentiment of the continuation (the ground-truth reward), compared prompt by prompt with the base model's continuation (mean reward ` +
+    `${r.base.mean_reward.toFixed(3)}, ${r.base.mean_length.toFixed(1)} tokens). Training used ${r.pairs.train} pairs sampled from the base model ` +
+    `and labelled by the same reward; POET kept ${pct(r.pairs.poet_kept_fraction)} of their response tokens. Rows pool seeds ${o.seeds.join(", ")}.</p>\n` +
+    `<table class="summary"><thead><tr><th>method</th><th>win rate vs base [95% CI]</th><th>LC win rate</th><th>mean reward</th>` +
+    `<th>mean length</th><th>per seed</th></tr></thead>\n<tbody>\n${rows.join("\n")}\n</tbody></table>\n` +
+    `<ul>${r.findings.map((f) => `<li>${escHtml(f)}</li>`).join("")}</ul>`;
 }
 
 export type { PairRow };

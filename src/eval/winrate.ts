@@ -205,3 +205,36 @@ export function winRate(prefs: readonly number[], lenModel: readonly number[], l
     ...(meta.unparsed !== undefined ? { unparsed: meta.unparsed } : {}),
   };
 }
+
+/** The difference of two methods' pooled win rates over the same prompts, with a bootstrap interval. */
+export interface WinRateDifference {
+  /** win rate of A minus win rate of B, each pooled over its seeds. */
+  delta: number;
+  ci_low: number;
+  ci_high: number;
+  prompts: number;
+}
+
+/**
+ * A - B for two methods judged on the same n prompts against the same baseline, each run with several seeds:
+ * prefsA[s][i] is seed s's preference on prompt i. The interval resamples prompts (the same resample for both
+ * methods, so the pairing by prompt is kept; seeds stay as they are), percentile method, seeded.
+ */
+export function winRateDifference(prefsA: readonly (readonly number[])[], prefsB: readonly (readonly number[])[], opts: { samples?: number; seed?: number } = {}): WinRateDifference {
+  const n = prefsA[0]?.length ?? 0;
+  if (n === 0 || prefsB.length === 0 || [...prefsA, ...prefsB].some((p) => p.length !== n))
+    throw new Error("winRateDifference: every seed of both methods needs a preference for each of the same prompts");
+  // per prompt: mean over seeds of A minus mean over seeds of B
+  const d = Array.from({ length: n }, (_, i) =>
+    prefsA.reduce((a, p) => a + p[i]!, 0) / prefsA.length - prefsB.reduce((a, p) => a + p[i]!, 0) / prefsB.length);
+  const delta = d.reduce((a, b) => a + b, 0) / n;
+  const samples = opts.samples ?? 2000, u = mulberry32(opts.seed ?? 1);
+  const boots = new Float64Array(samples);
+  for (let s = 0; s < samples; s++) {
+    let t = 0;
+    for (let i = 0; i < n; i++) t += d[Math.floor(u() * n)]!;
+    boots[s] = t / n;
+  }
+  boots.sort();
+  return { delta, ci_low: boots[Math.floor(0.025 * (samples - 1))]!, ci_high: boots[Math.ceil(0.975 * (samples - 1))]!, prompts: n };
+}

@@ -54,7 +54,8 @@ export function summaryTable(runs: readonly RunData[]): string {
 }
 
 /** The whole page. */
-export function reportHtml(title: string, runs: readonly RunData[], charts: readonly RenderedChart[], generated: Date): string {
+export function reportHtml(title: string, runs: readonly RunData[], charts: readonly RenderedChart[], generated: Date,
+  intro?: { heading: string; html: string }): string {
   const sections = (Object.keys(SECTIONS) as Section[]).map((s) => {
     const mine = charts.filter((c) => c.chart.section === s);
     if (mine.length === 0) return "";
@@ -87,6 +88,7 @@ ul.runs code { font-size: .9em; }
 <body>
 <h1>${esc(title)}</h1>
 <p class="dim">${runs.length} run(s), generated ${esc(generated.toISOString())} by poet report.</p>
+${intro ? `<section id="intro">\n<h2>${esc(intro.heading)}</h2>\n${intro.html}\n</section>` : ""}
 <ul class="runs">${runs.map((r) => `<li><b>${esc(r.name)}</b>: <code>${esc(r.dir)}</code></li>`).join("")}</ul>
 <h2>Summary</h2>
 <p class="lead">Last logged training step and loss; the last evaluation's reward accuracy and margin; win rates per judge and baseline with their 95% intervals; the judge's mean score and the mean generation length (tokens), the baseline's in parentheses.</p>

@@ -15,6 +15,8 @@ export interface ReportOptions {
   pngDir?: string;
   /** Page title; default "poet report". */
   title?: string;
+  /** A section put first, before the per-run summary (the demo's pooled results); html is trusted, as written. */
+  intro?: { heading: string; html: string };
 }
 
 export interface ReportResult {
@@ -49,7 +51,7 @@ export async function writeReport(runDirs: readonly string[], o: ReportOptions):
   });
 
   const page = reportHtml(o.title ?? "poet report", runs,
-    rendered.map(({ chart, svg }) => ({ chart, svg: scopeSvgIds(svg, `${chart.id}-`) })), new Date());
+    rendered.map(({ chart, svg }) => ({ chart, svg: scopeSvgIds(svg, `${chart.id}-`) })), new Date(), o.intro);
   mkdirSync(dirname(o.output) || ".", { recursive: true });
   writeAtomic(o.output, page);
   return { output: o.output, pngs, charts: charts.map((c) => c.id), warnings: runs.flatMap((r) => r.warnings) };
