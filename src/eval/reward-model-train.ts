@@ -9,7 +9,7 @@ import { join } from "node:path";
 import { loadPairs } from "../data/load-pairs.js";
 import type { EncodedPair } from "../data/types.js";
 import { getBackend } from "../engine/backend.js";
-import { mulberry32 } from "../engine/random.js";
+import { shuffled } from "../engine/random.js";
 import { Tape } from "../engine/tape.js";
 import { UserError, at } from "../errors.js";
 import { logSigmoid, sigmoid } from "../losses/logistic.js";
@@ -128,15 +128,6 @@ export function evaluateRewardModel(rm: RewardModel, pairs: readonly EncodedPair
 }
 
 type Log = (msg: string) => void;
-
-function shuffled(n: number, seed: number): number[] {
-  const u = mulberry32(seed), idx = Array.from({ length: n }, (_, i) => i);
-  for (let i = n - 1; i > 0; i--) {
-    const j = Math.floor(u() * (i + 1));
-    [idx[i], idx[j]] = [idx[j]!, idx[i]!];
-  }
-  return idx;
-}
 
 /** Pairs of `file` that fit: too long for maxLength are dropped (counted in the log), too long for the model fail. */
 async function rewardPairs(file: string, rm: RewardModel, modelDir: string, o: RewardTrainOptions, log: Log): Promise<EncodedPair[]> {

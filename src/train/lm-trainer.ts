@@ -9,7 +9,8 @@ import { join } from "node:path";
 import type { TextDocument } from "../data/text-documents.js";
 import { loadTokenizer, type PoetTokenizer } from "../data/tokenizer.js";
 import { getBackend } from "../engine/backend.js";
-import { mulberry32 } from "../engine/random.js";
+import { globalGradNorm, scaleGrads } from "./gradients.js";
+import { shuffled } from "../engine/random.js";
 import { Tape } from "../engine/tape.js";
 import { UserError } from "../errors.js";
 import { copyAuxiliaryFiles, initModel, loadModel, saveModel } from "../models/load.js";
@@ -138,30 +139,6 @@ export function meanNll(model: CausalLM, seqs: readonly ScoredSequence[], batchS
   return nll / Math.max(1, n);
 }
 
-function shuffled(n: number, seed: number): number[] {
-  const u = mulberry32(seed), idx = Array.from({ length: n }, (_, i) => i);
-  for (let i = n - 1; i > 0; i--) {
-    const j = Math.floor(u() * (i + 1));
-    [idx[i], idx[j]] = [idx[j]!, idx[i]!];
-  }
-  return idx;
-}
-
-function globalGradNorm(model: CausalLM): number {
-  let s = 0;
-  for (const p of model.params.values()) {
-    const g = p.t.grad;
-    if (g) for (let i = 0; i < g.length; i++) s += g[i]! * g[i]!;
-  }
-  return Math.sqrt(s);
-}
-
-function scaleGrads(model: CausalLM, k: number): void {
-  for (const p of model.params.values()) {
-    const g = p.t.grad;
-    if (g) model.backend.kernels.axpy(g, g, k - 1, g.length);
-  }
-}
 
 /** generation_config.json of a new model (what transformers' generate() reads for its special tokens). */
 function generationConfig(tok: PoetTokenizer): Record<string, unknown> {

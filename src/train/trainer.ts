@@ -9,7 +9,8 @@ import { loadPairs } from "../data/load-pairs.js";
 import { applyTruncation, type TruncationSpec } from "../data/truncation.js";
 import type { EncodedPair } from "../data/types.js";
 import { getBackend } from "../engine/backend.js";
-import { mulberry32 } from "../engine/random.js";
+import { globalGradNorm, scaleGrads } from "./gradients.js";
+import { shuffled } from "../engine/random.js";
 import { Tape } from "../engine/tape.js";
 import { UserError, at } from "../errors.js";
 import { losses } from "../losses/index.js";
@@ -118,30 +119,6 @@ export function evaluate(model: CausalLM, pairs: readonly EncodedPair[], referen
   return { loss: res.loss, ...means(sums) };
 }
 
-function shuffled(n: number, seed: number): number[] {
-  const u = mulberry32(seed), idx = Array.from({ length: n }, (_, i) => i);
-  for (let i = n - 1; i > 0; i--) {
-    const j = Math.floor(u() * (i + 1));
-    [idx[i], idx[j]] = [idx[j]!, idx[i]!];
-  }
-  return idx;
-}
-
-function globalGradNorm(model: CausalLM): number {
-  let s = 0;
-  for (const p of model.params.values()) {
-    const g = p.t.grad;
-    if (g) for (let i = 0; i < g.length; i++) s += g[i]! * g[i]!;
-  }
-  return Math.sqrt(s);
-}
-
-function scaleGrads(model: CausalLM, k: number): void {
-  for (const p of model.params.values()) {
-    const g = p.t.grad;
-    if (g) model.backend.kernels.axpy(g, g, k - 1, g.length);
-  }
-}
 
 /** Replaces OUT's model files with the new ones, file by file (each rename is atomic). */
 function publishModel(model: CausalLM, outDir: string, sourceDir: string): void {
