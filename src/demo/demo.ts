@@ -58,7 +58,7 @@ export interface DemoOptions {
 
 export const DEMO_DEFAULTS: Omit<DemoOptions, "outputDir"> = {
   baseModel: DEFAULT_BASE_MODEL,
-  seeds: [1, 2, 3],
+  seeds: [1, 2, 3, 4, 5],
   trainPrompts: 1200,
   evalPrompts: 400,
   samplesPerPrompt: 4,
@@ -81,6 +81,8 @@ export interface DemoRun {
   lc_ci_high?: number;
   mean_reward: number;
   mean_length: number;
+  /** The gap analysis's prefix quality, mean over seeds: the run's first k tokens, the base model's continuation. */
+  prefix_quality: { k: number; score: number }[];
   seeds: { seed: number; win_rate: number; lc_win_rate: number; mean_reward: number; mean_length: number; run_dir: string }[];
 }
 
@@ -185,6 +187,7 @@ export async function runDemo(o: DemoOptions, log: Log): Promise<DemoResults> {
   for (const [name, m] of Object.entries(METHODS) as [MethodName, (typeof METHODS)[MethodName]][]) {
     const perSeed: DemoRun["seeds"] = [];
     prefsBySeed[name] = [];
+    const prefixScores = new Map<number, number[]>();
     const allPrefs: number[] = [], allLm: number[] = [], allLb: number[] = [], allScores: number[] = [];
     for (const seed of o.seeds) {
       const runDir = join(o.outputDir, "runs", `${name}-seed${seed}`);
@@ -204,6 +207,7 @@ export async function runDemo(o: DemoOptions, log: Log): Promise<DemoResults> {
       writeJson(join(runDir, "winrates.json"), [wr]);
       const ga = analysis(policy, base, tok, evalPairsFile, evalPrompts, m.loss === "dpo" ? o.dpo.beta : o.simpo.beta, m.loss === "simpo", o, eosIds, heldOut);
       writeJson(join(runDir, "analysis.json"), ga);
+      for (const q of ga.prefix_quality) prefixScores.set(q.k, [...(prefixScores.get(q.k) ?? []), q.score]);
       runDirs.push(runDir);
       perSeed.push({ seed, win_rate: wr.win_rate, lc_win_rate: wr.lc_win_rate, mean_reward: mean(gen.scores), mean_length: mean(gen.ids.map((g) => g.length)), run_dir: runDir });
       prefsBySeed[name].push(preferencesFromScores(gen.scores, baseGen.scores));
@@ -219,7 +223,8 @@ export async function runDemo(o: DemoOptions, log: Log): Promise<DemoResults> {
     runs.push({
       name, win_rate: pooled.win_rate, ci_low: pooled.ci_low, ci_high: pooled.ci_high, lc_win_rate: lc.lc_win_rate,
       ...(lc.ci_low !== undefined ? { lc_ci_low: lc.ci_low, lc_ci_high: lc.ci_high } : {}),
-      mean_reward: mean(allScores), mean_length: mean(allLm), seeds: perSeed,
+      mean_reward: mean(allScores), mean_length: mean(allLm),
+      prefix_quality: [...prefixScores].map(([k, v]) => ({ k, score: mean(v) })), seeds: perSeed,
     });
   }
 
@@ -253,9 +258,20 @@ const pts = (x: number) => `${x >= 0 ? "+" : "\u2212"}${Math.abs(100 * x).toFixe
 
 /** Plain sentences on what the numbers say: POET's effect per loss with its interval, and the caveats that apply. */
 export function demoFindings(r: DemoResults, o: Pick<DemoOptions, "maxNewTokens" | "seeds">): string[] {
+  const lossName = { dpo: "DPO", simpo: "SimPO" } as const;
+  const seeds = `${o.seeds.length} seed${o.seeds.length === 1 ? "" : "s"}`;
   const out = r.poet_effect.map((e) =>
-    `POET changes ${e.loss.toUpperCase()}'s win rate against the base model by ${pts(e.delta)} points (95% interval ${pts(e.ci_low)} to ` +
-    `${pts(e.ci_high)}, ${e.prompts} held-out prompts x ${o.seeds.length} seed(s)): ${e.verdict === "no significant difference" ? "no significant difference" : `a significant ${e.verdict}`}.`);
+    `POET changes ${lossName[e.loss]}'s win rate against the base model by ${pts(e.delta)} points (95% interval ${pts(e.ci_low)} to ` +
+    `${pts(e.ci_high)}, ${e.prompts} held-out prompts x ${seeds}): ${e.verdict === "no significant difference" ? "no significant difference" : `a significant ${e.verdict}`}.`);
+  for (const loss of ["dpo", "simpo"] as const) {
+    const q = (name: string) => r.runs.find((x) => x.name === name)?.prefix_quality ?? [];
+    const plain = q(loss), poet = q(`${loss}+poet`);
+    const k = Math.max(...plain.filter((x) => x.k > 0 && poet.some((y) => y.k === x.k)).map((x) => x.k).filter((x) => x <= 8));
+    const a = plain.find((x) => x.k === k), b = poet.find((x) => x.k === k), k0 = plain.find((x) => x.k === 0);
+    if (a && b && Number.isFinite(k))
+      out.push(`Prefixes: the first ${k} tokens of ${lossName[loss]}+POET's answers, continued by the base model, score ${b.score.toFixed(3)} under the ` +
+        `judge against ${a.score.toFixed(3)} for ${lossName[loss]}'s${k0 ? ` (the base model alone: ${k0.score.toFixed(3)})` : ""}.`);
+  }
   const capped = r.runs.filter((x) => x.mean_length >= 0.95 * o.maxNewTokens).map((x) => x.name);
   if (capped.length)
     out.push(`${capped.join(", ")} write to the ${o.maxNewTokens}-token cap almost every time (they stopped emitting EOS), so their length ` +
@@ -263,8 +279,9 @@ export function demoFindings(r: DemoResults, o: Pick<DemoOptions, "maxNewTokens"
   const longer = r.runs.filter((x) => x.mean_length > 1.2 * r.base.mean_length).map((x) => x.name);
   if (longer.length)
     out.push(`${longer.join(", ")} answer at least 20% longer than the base model (${r.base.mean_length.toFixed(1)} tokens); chosen responses are ` +
-      `longer than rejected ones on average (${r.pairs.mean_chosen_tokens.toFixed(1)} vs ${r.pairs.mean_rejected_tokens.toFixed(1)} tokens), a length signal ` +
-      "POET's equal-length pairs remove from the reward, but the lexicon also scores longer texts further from neutral.");
+      `longer than rejected ones in the training pairs (${r.pairs.mean_chosen_tokens.toFixed(1)} vs ${r.pairs.mean_rejected_tokens.toFixed(1)} tokens on average): a ` +
+      "length signal that POET's equal-length pairs take out of the reward. Length is also a real route to reward here, since VADER " +
+      "scores a text with more sentiment words further from neutral.");
   return out;
 }
 
