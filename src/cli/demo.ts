@@ -24,7 +24,7 @@ Options:
   --train-prompts N      prompts whose pairs train the policies (default ${DEMO_DEFAULTS.trainPrompts})
   --eval-prompts N       held-out prompts for win rates (default ${DEMO_DEFAULTS.evalPrompts})
   --epochs N             training epochs of each run (default ${DEMO_DEFAULTS.epochs})
-  --quick                a smaller run (1 seed, 200 + 100 prompts, 1 epoch, under a minute) to see the pipeline work
+  --quick                a smaller run (1 seed, 200 + 100 prompts, 1 epoch, ~20 s) to see the pipeline work
 
 Examples:
   poet demo --output poet-demo && open poet-demo/report.html
