@@ -1,14 +1,14 @@
 // poet report: one self-contained HTML page with one inline SVG per chart and valid, non-blank PNG copies, from
 // run directories holding any subset of log.jsonl, winrates.json and analysis.json.
 import assert from "node:assert/strict";
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
 import { inflateSync } from "node:zlib";
 import { reportCommand } from "../src/cli/report.js";
 import { UserError } from "../src/errors.js";
-import { writeReport } from "../src/eval/report/index.js";
+import { buildCharts, loadRuns, writeReport } from "../src/eval/report/index.js";
 import { parseLog } from "../src/eval/report/load-run.js";
 import { svgToPng } from "../src/eval/report/render.js";
 import { writeFullRun } from "./report-runs.js";
@@ -147,4 +147,18 @@ test("poet report CLI: run directories as positionals, flags checked, user error
   await assert.rejects(reportCommand.run(["--output", out]), (e: unknown) => e instanceof UserError && /at least one run directory/.test(e.message));
   await assert.rejects(reportCommand.run([join(dir, "nope")]), (e: unknown) => e instanceof UserError && e.message.includes(join(dir, "nope")));
   await assert.rejects(reportCommand.run([mkdtempSync(join(tmpdir(), "poet-empty-"))]), (e: unknown) => e instanceof UserError && /nothing to report/.test(e.message));
+});
+
+test("runs keep distinct colours: the same colour per run in every chart, up to 20 runs", () => {
+  const dir = mkdtempSync(join(tmpdir(), "poet-report-colours-"));
+  try {
+    const names = Array.from({ length: 12 }, (_, i) => `run${i}`);
+    names.forEach((n, i) => writeFullRun(join(dir, n), 1 + i / 10));
+    const scales = (runs: number) => buildCharts(loadRuns(names.slice(0, runs).map((n) => join(dir, n))))
+      .map((c) => JSON.stringify(c.spec).match(/"domain":\[("run\d+",?)+\],"scheme":"(\w+)"/)?.[2]);
+    assert.ok(scales(3).every((s) => s === "tableau10"), JSON.stringify(scales(3)));
+    assert.ok(scales(12).every((s) => s === "tableau20"), JSON.stringify(scales(12)));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });

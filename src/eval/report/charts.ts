@@ -23,11 +23,14 @@ const FONT = "DejaVu Sans, Helvetica, Arial, sans-serif";
 
 const finite = (x: unknown): x is number => typeof x === "number" && Number.isFinite(x);
 
-/** The run colour channel: a fixed domain so that every chart gives a run the same colour. */
+/**
+ * The run colour channel: a fixed domain so that every chart gives a run the same colour; tableau20 past 10 runs
+ * (the demo has 20), so that no two runs share a colour up to 20.
+ */
 // Line styles (train/eval, chosen/rejected) have no legend: Vega-Lite draws line+point legend symbols filled, which
 // hides their dashes; the chart titles say which is which.
 const runColor = (runs: readonly RunData[]) =>
-  ({ field: "run", type: "nominal", title: "run", scale: { domain: runs.map((r) => r.name), scheme: "tableau10" } }) as const;
+  ({ field: "run", type: "nominal", title: "run", scale: { domain: runs.map((r) => r.name), scheme: runs.length <= 10 ? "tableau10" : "tableau20" } }) as const;
 
 function base(title: string, rows: Row[]) {
   return {
