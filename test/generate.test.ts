@@ -98,3 +98,27 @@ test("sampleToken: the one-pass sampler and the sorted (top-k, top-p) path both 
   const buf = new Float32Array([9, 9, -3, -1, -2]);
   assert.equal(sampleToken(buf, 3, 2, { maxNewTokens: 1, temperature: 1, topP: 1, topK: 1, seed: 0, eosIds: [] }, u), 1);
 });
+
+test("sampleToken, top-p alone: exactly the nucleus of the sorted vocabulary, drawn in proportion", () => {
+  const V = 300, T = 0.8, topP = 0.9, u0 = mulberry32(21);
+  const row = Float32Array.from({ length: V }, () => 3 * (u0() - 0.5) + (u0() < 0.05 ? 3 : 0));
+  // reference: sort everything, keep tokens while the mass before them is below top_p, renormalise
+  const order = Array.from({ length: V }, (_, j) => j).sort((a, b) => row[b]! - row[a]! || a - b);
+  const w = order.map((j) => Math.exp(row[j]! / T)), z = w.reduce((a, b) => a + b, 0);
+  let c = 0, n = 0;
+  while (n < V && !(n > 0 && c >= topP)) c += w[n++]! / z;
+  const nucleus = new Map(order.slice(0, n).map((j, i) => [j, w[i]!]));
+  const zn = [...nucleus.values()].reduce((a, b) => a + b, 0);
+  assert.ok(n > 20 && n < V - 20, `a nucleus of ${n} tokens tests the cut`);
+  const draws = 60_000, counts = new Map<number, number>(), u = mulberry32(4);
+  const opt = { maxNewTokens: 1, temperature: T, topP, topK: 0, seed: 0, eosIds: [] };
+  for (let i = 0; i < draws; i++) {
+    const t = sampleToken(row, V, 0, opt, u);
+    counts.set(t, (counts.get(t) ?? 0) + 1);
+  }
+  for (const t of counts.keys()) assert.ok(nucleus.has(t), `token ${t} is outside the nucleus`);
+  for (const [t, wt] of nucleus) {
+    const want = wt / zn, got = (counts.get(t) ?? 0) / draws;
+    assert.ok(Math.abs(got - want) < 4 * Math.sqrt(want / draws) + 1e-3, `token ${t}: ${got} vs ${want}`);
+  }
+});

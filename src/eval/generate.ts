@@ -60,19 +60,42 @@ const SORT_SHIFT = 2 ** 20; // token ids < 2^20 fit beside a 32-bit sort key in 
 const f32 = new Float32Array(1), u32 = new Uint32Array(f32.buffer);
 
 /**
- * Token ids of logits row `o` from most to least likely (ties: lower id first), by one native sort of a
+ * The token ids `ids` of logits row `o` from most to least likely (ties: lower id first), by one native sort of a
  * Float64Array whose entries pack a descending order key of each float32 logit with its id: no comparator.
  */
-function idsByLogit(row: Buf, V: number, o: number): Int32Array {
-  const keys = new Float64Array(V);
-  for (let j = 0; j < V; j++) {
+function idsByLogit(row: Buf, o: number, ids: ArrayLike<number>): Int32Array {
+  const keys = new Float64Array(ids.length);
+  for (let i = 0; i < ids.length; i++) {
+    const j = ids[i]!;
     f32[0] = row[o + j]!;
     const bits = u32[0]!; // float32 bits -> an unsigned key that orders like the float, then flipped (descending)
     const asc = bits & 0x80000000 ? ~bits >>> 0 : (bits | 0x80000000) >>> 0;
-    keys[j] = (0xffffffff - asc) * SORT_SHIFT + j;
+    keys[i] = (0xffffffff - asc) * SORT_SHIFT + j;
   }
   keys.sort();
   return Int32Array.from(keys, (k) => k % SORT_SHIFT);
+}
+
+/**
+ * For top-p alone: the tokens that can be in the nucleus, without sorting the vocabulary. Every token with
+ * probability >= eps is more likely than every other, so once those reach top_p in mass the nucleus is among them.
+ */
+function nucleusCandidates(row: Buf, V: number, o: number, invT: number, topP: number): { ids: Int32Array; z: number } {
+  let mx = -Infinity;
+  for (let j = 0; j < V; j++) mx = Math.max(mx, row[o + j]!);
+  const p = new Float64Array(V);
+  let z = 0;
+  for (let j = 0; j < V; j++) z += p[j] = Math.exp((row[o + j]! - mx) * invT);
+  const ids = new Int32Array(V);
+  for (const eps of [1e-3, 1e-5, 1e-7, 0]) {
+    let n = 0, mass = 0;
+    for (let j = 0; j < V; j++) if (p[j]! >= eps * z) {
+      ids[n++] = j;
+      mass += p[j]!;
+    }
+    if (mass >= topP * z || eps === 0) return { ids: ids.subarray(0, n), z };
+  }
+  throw new Error("unreachable");
 }
 
 /**
@@ -97,13 +120,20 @@ export function sampleToken(row: Buf, V: number, o: number, opt: GenerateOptions
     }
     return last;
   }
-  const idx = V <= SORT_SHIFT ? idsByLogit(row, V, o)
-    : Int32Array.from({ length: V }, (_, j) => j).sort((a, b) => row[o + b]! - row[o + a]! || a - b);
-  const keep = opt.topK > 0 ? Math.min(opt.topK, V) : V;
+  let idx: Int32Array, zAll: number | null = null;
+  if (V > SORT_SHIFT) idx = Int32Array.from({ length: V }, (_, j) => j).sort((a, b) => row[o + b]! - row[o + a]! || a - b);
+  else if (opt.topK > 0) idx = idsByLogit(row, o, Int32Array.from({ length: V }, (_, j) => j));
+  else {
+    const c = nucleusCandidates(row, V, o, invT, opt.topP);
+    idx = idsByLogit(row, o, c.ids);
+    zAll = c.z; // the nucleus is cut by mass over the whole vocabulary, not over the candidates
+  }
+  const keep = opt.topK > 0 ? Math.min(opt.topK, V) : idx.length;
   const top = row[o + idx[0]!]! * invT;
   const p = new Float64Array(keep);
   let z = 0;
   for (let i = 0; i < keep; i++) z += p[i] = Math.exp(row[o + idx[i]!]! * invT - top);
+  if (zAll !== null) z = zAll;
   let n = keep;
   if (opt.topP < 1) {
     // drop tokens once the probability mass before them already reaches top_p (at least one stays)
