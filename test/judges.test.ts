@@ -2,12 +2,12 @@
 // random model, so its verdicts are noise: the test checks the plumbing — real HTTP, both orders asked, answers
 // parsed or counted as ties — against the same server queried directly), plus judge specs and their errors.
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
+import { startServer } from "./serve-process.js";
 import { fileURLToPath } from "node:url";
 import { loadTokenizer } from "../src/data/tokenizer.js";
 import { UserError } from "../src/errors.js";
@@ -20,21 +20,6 @@ import { copyAuxiliaryFiles, loadModel, saveModel } from "../src/models/load.js"
 
 const ROOT = fileURLToPath(new URL("../../", import.meta.url));
 const MODEL = join(ROOT, "examples", "tiny-gpt2");
-
-/** Starts `poet serve` on a free port; resolves with its base URL and a stop function. */
-async function startServer(model = MODEL): Promise<{ url: string; stop: () => void }> {
-  const child = spawn(process.execPath, [join(ROOT, "dist", "src", "cli", "main.js"), "serve", "--model", model, "--port", "0"], { stdio: ["ignore", "ignore", "pipe"] });
-  const url = await new Promise<string>((resolve, reject) => {
-    let err = "";
-    child.stderr.on("data", (d: Buffer) => {
-      err += d.toString();
-      const m = /at (http:\/\/[\d.]+:\d+\/v1)/.exec(err);
-      if (m) resolve(m[1]!);
-    });
-    child.on("exit", () => reject(new Error(`poet serve exited: ${err}`)));
-  });
-  return { url, stop: () => child.kill("SIGTERM") };
-}
 
 /** A loopback port nothing listens on (bound, then released). */
 async function closedPort(): Promise<number> {

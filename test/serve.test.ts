@@ -1,9 +1,9 @@
 // `poet serve` as a real HTTP server in its own process: OpenAI-style chat completions (greedy output equal to
 // poet generate's), the model list, and 400s for bad requests.
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
 import { join } from "node:path";
 import { test } from "node:test";
+import { startServer } from "./serve-process.js";
 import { fileURLToPath } from "node:url";
 import { generate } from "../src/eval/generate.js";
 import { loadTokenizer } from "../src/data/tokenizer.js";
@@ -11,21 +11,6 @@ import { loadModel } from "../src/models/load.js";
 
 const ROOT = fileURLToPath(new URL("../../", import.meta.url));
 const MODEL = join(ROOT, "examples", "tiny-gpt2");
-
-/** Starts `poet serve` on a free port; resolves with its base URL and a stop function. */
-export async function startServer(model = MODEL): Promise<{ url: string; stop: () => void }> {
-  const child = spawn(process.execPath, [join(ROOT, "dist", "src", "cli", "main.js"), "serve", "--model", model, "--port", "0"], { stdio: ["ignore", "ignore", "pipe"] });
-  const url = await new Promise<string>((resolve, reject) => {
-    let err = "";
-    child.stderr.on("data", (d: Buffer) => {
-      err += d.toString();
-      const m = /at (http:\/\/[\d.]+:\d+\/v1)/.exec(err);
-      if (m) resolve(m[1]!);
-    });
-    child.on("exit", () => reject(new Error(`poet serve exited: ${err}`)));
-  });
-  return { url, stop: () => child.kill("SIGTERM") };
-}
 
 test("poet serve answers chat completions like OpenAI's API, greedy output = poet generate's", async () => {
   const { url, stop } = await startServer();
