@@ -149,15 +149,23 @@ test("poet report CLI: run directories as positionals, flags checked, user error
   await assert.rejects(reportCommand.run([mkdtempSync(join(tmpdir(), "poet-empty-"))]), (e: unknown) => e instanceof UserError && /nothing to report/.test(e.message));
 });
 
-test("runs keep distinct colours: the same colour per run in every chart, up to 20 runs", () => {
+test("colours: one per run in every chart (tableau20 past 10 runs); seeded runs coloured by method, one line each", () => {
   const dir = mkdtempSync(join(tmpdir(), "poet-report-colours-"));
   try {
     const names = Array.from({ length: 12 }, (_, i) => `run${i}`);
-    names.forEach((n, i) => writeFullRun(join(dir, n), 1 + i / 10));
-    const scales = (runs: number) => buildCharts(loadRuns(names.slice(0, runs).map((n) => join(dir, n))))
-      .map((c) => JSON.stringify(c.spec).match(/"domain":\[("run\d+",?)+\],"scheme":"(\w+)"/)?.[2]);
-    assert.ok(scales(3).every((s) => s === "tableau10"), JSON.stringify(scales(3)));
-    assert.ok(scales(12).every((s) => s === "tableau20"), JSON.stringify(scales(12)));
+    const seeded = ["dpo-seed1", "dpo-seed2", "dpo+poet-seed1", "dpo+poet-seed2"];
+    [...names, ...seeded].forEach((n, i) => writeFullRun(join(dir, n), 1 + i / 10));
+    const colours = (runs: string[]) => buildCharts(loadRuns(runs.map((n) => join(dir, n))))
+      .map((c) => JSON.stringify(c.spec).match(/"color":\{"field":"(\w+)","type":"nominal","title":"\w+","scale":\{"domain":(\[[^\]]*\]),"scheme":"(\w+)"/)?.slice(1));
+    for (const c of colours(names.slice(0, 3))) assert.deepEqual(c, ["run", JSON.stringify(names.slice(0, 3)), "tableau10"]);
+    for (const c of colours(names)) assert.deepEqual(c, ["run", JSON.stringify(names), "tableau20"]);
+    const charts = buildCharts(loadRuns(seeded.map((n) => join(dir, n))));
+    for (const [i, c] of colours(seeded).entries()) assert.deepEqual(c, ["group", JSON.stringify(["dpo", "dpo+poet"]), "tableau10"], charts[i]!.id);
+    // every line chart still draws each run apart
+    for (const c of charts.filter((x) => /"type":"line"/.test(JSON.stringify(x.spec))))
+      assert.match(JSON.stringify(c.spec), /"detail":(\[[^\]]*)?\{"field":"run"\}/, c.id);
+    const data = (charts[0]!.spec as { data: { values: { run: string; group: string }[] } }).data.values;
+    assert.ok(data.every((r) => r.group === r.run.replace(/-seed\d$/, "")));
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -196,7 +196,7 @@ export async function runDemo(o: DemoOptions, log: Log): Promise<DemoResults> {
       const { config } = loadTrainConfig([
         "--model", o.baseModel, "--data", pairsFile, "--eval-data", evalPairsFile, "--output-dir", runDir, "--loss", m.loss,
         "--truncation", m.truncation, ...hp, "--num-train-epochs", String(o.epochs), "--per-device-train-batch-size", String(o.batchSize),
-        "--lr-scheduler-type", "cosine", "--warmup-ratio", "0.1", "--seed", String(seed), "--logging-steps", "5", "--eval-steps", "20",
+        "--lr-scheduler-type", "cosine", "--warmup-ratio", "0.1", "--seed", String(seed), "--logging-steps", "5", "--eval-strategy", "steps", "--eval-steps", "20",
         "--save-strategy", "no",
       ], { command: "demo", purpose: "train" });
       await train(trainOptionsOf(config), () => {});

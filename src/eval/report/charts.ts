@@ -1,5 +1,5 @@
 // The report's charts as Vega-Lite specs, built from loaded runs: training curves, win rates and the
-// reward-generation-gap views. Every chart shows all runs together, each run in the same colour everywhere. A chart
+// reward-generation-gap views. Every chart shows all runs together, each run (each method, for seeded runs) in one colour everywhere. A chart
 // whose data no run has is left out. Specs only: rendering is render.ts's, the page html.ts's.
 import type { TopLevelSpec } from "vega-lite";
 import type { RunData } from "./load-run.js";
@@ -23,19 +23,30 @@ const FONT = "DejaVu Sans, Helvetica, Arial, sans-serif";
 
 const finite = (x: unknown): x is number => typeof x === "number" && Number.isFinite(x);
 
+/** The method a run belongs to: its name without a trailing "-seedN" (the demo's runs are "<method>-seed<N>"). */
+export const groupOf = (run: string) => run.replace(/-seed\d+$/, "");
+
 /**
- * The run colour channel: a fixed domain so that every chart gives a run the same colour; tableau20 past 10 runs
- * (the demo has 20), so that no two runs share a colour up to 20.
+ * The colour channel, with a fixed domain so that every chart gives a run the same colour. When runs are seeds of
+ * the same methods ("dpo-seed1", "dpo-seed2", ...), colour is by method, every run still its own line (`detail`);
+ * else by run. tableau20 past 10 colours, so that none repeats up to 20.
  */
 // Line styles (train/eval, chosen/rejected) have no legend: Vega-Lite draws line+point legend symbols filled, which
 // hides their dashes; the chart titles say which is which.
-const runColor = (runs: readonly RunData[]) =>
-  ({ field: "run", type: "nominal", title: "run", scale: { domain: runs.map((r) => r.name), scheme: runs.length <= 10 ? "tableau10" : "tableau20" } }) as const;
+const runColor = (runs: readonly RunData[]) => {
+  const groups = [...new Set(runs.map((r) => groupOf(r.name)))];
+  const grouped = groups.length < runs.length;
+  const domain = grouped ? groups : runs.map((r) => r.name);
+  return {
+    field: grouped ? "group" : "run", type: "nominal", title: grouped ? "method" : "run",
+    scale: { domain, scheme: domain.length <= 10 ? "tableau10" : "tableau20" },
+  } as const;
+};
 
 function base(title: string, rows: Row[]) {
   return {
     $schema: "https://vega.github.io/schema/vega-lite/v6.json",
-    title, data: { values: rows }, background: "white",
+    title, data: { values: rows.map((r) => (typeof r.run === "string" ? { ...r, group: groupOf(r.run) } : r)) }, background: "white",
     config: { font: FONT, view: { stroke: "#ddd" }, axis: { labelFontSize: 11, titleFontSize: 12 }, legend: { labelLimit: 260 } },
   };
 }
@@ -58,7 +69,7 @@ function lossChart(runs: readonly RunData[]): Chart | null {
         y: { field: "loss", type: "quantitative", title: "loss", scale: { zero: false } },
         color: runColor(runs),
         strokeDash: { field: "split", type: "nominal", title: "split", legend: null, scale: { domain: ["train", "eval"], range: [[1, 0], [5, 3]] } },
-        detail: { field: "split" },
+        detail: [{ field: "split" }, { field: "run" }],
       },
     },
   };
@@ -86,7 +97,7 @@ function rewardsChart(runs: readonly RunData[]): Chart | null {
           y: { field: "value", type: "quantitative", title: null, scale: { zero: false } },
           color: runColor(runs),
           strokeDash: { field: "split", type: "nominal", title: "split", legend: null, scale: { domain: ["train", "eval"], range: [[1, 0], [5, 3]] } },
-          detail: { field: "split" },
+          detail: [{ field: "split" }, { field: "run" }],
         },
       },
       resolve: { scale: { y: "independent" } },
@@ -118,6 +129,7 @@ function chosenVsMarginChart(runs: readonly RunData[]): Chart | null {
             y: { field: "chosen", type: "quantitative", title: "rewards/chosen" },
             order: { field: "step", type: "quantitative" },
             color: runColor(runs),
+            detail: { field: "run" },
             tooltip: [{ field: "run" }, { field: "step" }, { field: "margin" }, { field: "chosen" }],
           },
         },
@@ -187,7 +199,7 @@ function perPositionChart(runs: readonly RunData[]): Chart | null {
         y: { field: "ce", type: "quantitative", title: "cross-entropy (nats)", scale: { zero: false } },
         color: runColor(runs),
         strokeDash: { field: "response", type: "nominal", title: "response", legend: null, scale: { domain: ["chosen", "rejected"], range: [[1, 0], [5, 3]] } },
-        detail: { field: "response" },
+        detail: [{ field: "response" }, { field: "run" }],
       },
     },
   };
@@ -214,6 +226,7 @@ function rewardByPrefixChart(runs: readonly RunData[]): Chart | null {
           x: { field: "k", type: "quantitative", title: "prefix length k (tokens)", scale: { type: "log", base: 2 } },
           y: { field: "value", type: "quantitative", title: null, scale: { zero: false } },
           color: runColor(runs),
+          detail: { field: "run" },
         },
       },
       resolve: { scale: { y: "independent" } },
@@ -236,6 +249,7 @@ function prefixQualityChart(runs: readonly RunData[]): Chart | null {
         x: { field: "k", type: "quantitative", title: "tokens from the model k", scale: { type: "symlog" } },
         y: { field: "score", type: "quantitative", title: "mean judge score", scale: { zero: false } },
         color: runColor(runs),
+        detail: { field: "run" },
         tooltip: [{ field: "run" }, { field: "k" }, { field: "score", format: ".3f" }, { field: "n" }, { field: "judge" }],
       },
     },
