@@ -1,8 +1,7 @@
 // `poet analyze`: the reward-generation-gap analysis of a model (eval/analyze.ts) over preference pairs, written as
 // analysis.json for `poet report`. Wires the library's measurements to the data, the reference model and a judge;
 // the fourth view of the gap (chosen reward against margin over training) is read from log.jsonl by the report.
-import { mkdirSync, renameSync, writeFileSync } from "node:fs";
-import { dirname, join } from "node:path";
+import { join } from "node:path";
 import { parseTruncation } from "../data/truncation.js";
 import { loadTokenizer } from "../data/tokenizer.js";
 import { getBackend } from "../engine/backend.js";
@@ -13,7 +12,8 @@ import { eosIdsOf } from "../eval/prompts.js";
 import type { GapAnalysis } from "../eval/types.js";
 import { loadModel } from "../models/load.js";
 import { preparePairs } from "../train/trainer.js";
-import { parseFlags, positiveInt, required, type Command } from "./command.js";
+import { numberFlag, parseFlags, positiveInt, required, type Command } from "./command.js";
+import { writeFileAtomic } from "../atomic-write.js";
 
 const help = `poet analyze: the reward-generation gap of a model (after POET, arXiv 2506.09457, sec. 3)
 
@@ -60,13 +60,6 @@ Examples:
   poet report runs/dpo-poet runs/dpo --output report.html
 `;
 
-function num(flag: string, v: string | undefined, fallback: number, ok: (x: number) => boolean, want: string): number {
-  if (v === undefined) return fallback;
-  const x = Number(v);
-  if (v.trim() === "" || !Number.isFinite(x) || !ok(x)) throw new UserError(`poet analyze: --${flag} ${v}: expected ${want}`);
-  return x;
-}
-
 function ks(v: string | undefined): number[] {
   if (v === undefined) return [0, 1, 2, 4, 8, 16, 32, 64];
   const out = v.split(",").map((s) => s.trim()).filter((s) => s !== "").map(Number);
@@ -108,7 +101,7 @@ export const analyzeCommand: Command = {
     const modelDir = required("analyze", "model", f.model), refDir = required("analyze", "ref-model", f["ref-model"]);
     const data = required("analyze", "data", f.data);
     const output = f.output ?? join(modelDir, "analysis.json");
-    const beta = num("beta", f.beta, 0.1, (x) => x > 0, "a number > 0");
+    const beta = numberFlag("analyze", "beta", f.beta, 0.1, (x) => x > 0, "a number > 0");
     const truncation = f.truncation ?? "none";
     const judgeName = f.judge ?? "lexicon";
     const judge = judgeName === "none" ? null : judgeFromSpec(judgeName);
@@ -117,8 +110,8 @@ export const analyzeCommand: Command = {
     const maxPosition = positiveInt("analyze", "max-position", f["max-position"], 64);
     const maxPrompts = positiveInt("analyze", "max-prompts", f["max-prompts"], 64);
     const maxNewTokens = positiveInt("analyze", "max-new-tokens", f["max-new-tokens"], 64);
-    const temperature = num("temperature", f.temperature, 1, (x) => x >= 0, "a number >= 0");
-    const seed = num("seed", f.seed, 42, Number.isInteger, "an integer");
+    const temperature = numberFlag("analyze", "temperature", f.temperature, 1, (x) => x >= 0, "a number >= 0");
+    const seed = numberFlag("analyze", "seed", f.seed, 42, Number.isInteger, "an integer");
     const limit = (flag: string, v: string | undefined) => (v === undefined ? null : positiveInt("analyze", flag, v, 1));
     const log = (m: string) => process.stderr.write(`poet analyze: ${m}\n`);
 
@@ -161,9 +154,7 @@ export const analyzeCommand: Command = {
     };
 
     const text = JSON.stringify(analysis, null, 2) + "\n";
-    mkdirSync(dirname(output) || ".", { recursive: true });
-    writeFileSync(`${output}.tmp-${process.pid}`, text);
-    renameSync(`${output}.tmp-${process.pid}`, output);
+    writeFileAtomic(output, text);
     log(`-> ${output}`);
     if (f.json) process.stdout.write(text);
   },

@@ -45,6 +45,14 @@ export function positiveInt(cmd: string, flag: string, value: string | undefined
   return n;
 }
 
+/** A number flag: `fallback` when absent; a UserError naming the flag and `want` when blank, not finite or not ok. */
+export function numberFlag(cmd: string, flag: string, value: string | undefined, fallback: number, ok: (x: number) => boolean, want: string): number {
+  if (value === undefined) return fallback;
+  const x = Number(value);
+  if (value.trim() === "" || !Number.isFinite(x) || !ok(x)) throw new UserError(`poet ${cmd}: --${flag} ${value}: expected ${want}`);
+  return x;
+}
+
 export function choice<T extends string>(cmd: string, flag: string, value: string | undefined, allowed: readonly T[], fallback: T): T {
   if (value === undefined) return fallback;
   if (!(allowed as readonly string[]).includes(value))

@@ -1,12 +1,10 @@
 // `poet generate`: completions for the prompts of a data file, batched, with a KV cache.
-import { mkdirSync, renameSync, writeFileSync } from "node:fs";
-import { dirname } from "node:path";
 import { getBackend } from "../engine/backend.js";
-import { UserError } from "../errors.js";
 import { generate } from "../eval/generate.js";
 import { readPrompts } from "../eval/prompts.js";
 import { loadModel } from "../models/load.js";
-import { parseFlags, positiveInt, required, type Command } from "./command.js";
+import { numberFlag, parseFlags, positiveInt, required, type Command } from "./command.js";
+import { writeJsonLines } from "../atomic-write.js";
 
 const help = `poet generate: completions for the prompts of a data file
 
@@ -34,13 +32,6 @@ Examples:
   poet generate --model runs/dpo-poet --data prompts.jsonl --output gen.jsonl --top-p 0.9 --seed 1
 `;
 
-function num(flag: string, v: string | undefined, fallback: number, ok: (x: number) => boolean, want: string): number {
-  if (v === undefined) return fallback;
-  const x = Number(v);
-  if (!Number.isFinite(x) || !ok(x)) throw new UserError(`poet generate: --${flag} ${v}: expected ${want}`);
-  return x;
-}
-
 export const generateCommand: Command = {
   name: "generate",
   summary: "sample or greedily decode completions for prompts (KV cache, batched, stops at EOS)",
@@ -55,23 +46,20 @@ export const generateCommand: Command = {
     const output = required("generate", "output", f.output);
     const opt = {
       maxNewTokens: positiveInt("generate", "max-new-tokens", f["max-new-tokens"], 64),
-      temperature: num("temperature", f.temperature, 1, (x) => x >= 0, "a number >= 0"),
-      topP: num("top-p", f["top-p"], 1, (x) => x > 0 && x <= 1, "a number in (0, 1]"),
-      topK: num("top-k", f["top-k"], 0, (x) => Number.isInteger(x) && x >= 0, "an integer >= 0"),
-      seed: num("seed", f.seed, 42, Number.isInteger, "an integer"),
+      temperature: numberFlag("generate", "temperature", f.temperature, 1, (x) => x >= 0, "a number >= 0"),
+      topP: numberFlag("generate", "top-p", f["top-p"], 1, (x) => x > 0 && x <= 1, "a number in (0, 1]"),
+      topK: numberFlag("generate", "top-k", f["top-k"], 0, (x) => Number.isInteger(x) && x >= 0, "an integer >= 0"),
+      seed: numberFlag("generate", "seed", f.seed, 42, Number.isInteger, "an integer"),
       batchSize: positiveInt("generate", "batch-size", f["batch-size"], 16),
     };
     const t0 = performance.now();
     const model = loadModel(modelDir, getBackend());
     const ps = await readPrompts(data, modelDir, model.vocabSize);
     const out = generate(model, ps.promptIds, { ...opt, eosIds: ps.eosIds });
-    const lines = ps.rows.map(({ row }, i) => JSON.stringify({
+    writeJsonLines(output, ps.rows.map(({ row }, i) => ({
       ...row, completion_input_ids: out[i],
       ...(ps.tokenizer ? { completion: ps.tokenizer.decode(out[i]!, { skipSpecialTokens: true }) } : {}),
-    }));
-    mkdirSync(dirname(output) || ".", { recursive: true });
-    writeFileSync(`${output}.tmp-${process.pid}`, lines.join("\n") + (lines.length ? "\n" : ""));
-    renameSync(`${output}.tmp-${process.pid}`, output);
+    })));
     const tokens = out.reduce((a, c) => a + c.length, 0), s = (performance.now() - t0) / 1000;
     process.stderr.write(`poet generate: ${out.length} completions, ${tokens} tokens in ${s.toFixed(2)} s (${(tokens / s).toFixed(0)} tokens/s) -> ${output}\n`);
   },

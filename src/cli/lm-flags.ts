@@ -3,9 +3,9 @@
 import { readTextDocuments, type TextDocument } from "../data/text-documents.js";
 import { UserError } from "../errors.js";
 import type { SafeDType } from "../models/safetensors.js";
-import type { LmTrainOptions } from "../train/lm-trainer.js";
+import type { LmTrainOptions, LmTrainReport } from "../train/lm-trainer.js";
 import { SCHEDULERS, type SchedulerType } from "../train/schedule.js";
-import { choice, positiveInt, required, type Flags } from "./command.js";
+import { choice, numberFlag, positiveInt, required, type Flags } from "./command.js";
 
 export const LM_TRAIN_FLAGS = {
   data: { type: "string", multiple: true },
@@ -59,13 +59,6 @@ export function lmFlagsHelp(d: LmDefaults): string {
 `;
 }
 
-function num(cmd: string, flag: string, v: string | undefined, fallback: number, ok: (x: number) => boolean, want: string): number {
-  if (v === undefined) return fallback;
-  const x = Number(v);
-  if (v.trim() === "" || !Number.isFinite(x) || !ok(x)) throw new UserError(`poet ${cmd}: --${flag} ${v}: expected ${want}`);
-  return x;
-}
-
 const SAVE_DTYPES: Record<string, SafeDType> = { float32: "F32", float16: "F16", bfloat16: "BF16" };
 
 /** The files of repeated and/or comma-separated --data flags. */
@@ -86,22 +79,28 @@ export function lmOptionsOf(cmd: string, f: Flags<typeof LM_TRAIN_FLAGS>, d: LmD
   const maxSteps = f["max-steps"] === undefined ? 0 : positiveInt(cmd, "max-steps", f["max-steps"], 1);
   return {
     outputDir: required(cmd, "output-dir", f["output-dir"]),
-    learningRate: num(cmd, "learning-rate", f["learning-rate"], d.learningRate, (x) => x > 0, "a positive number"),
+    learningRate: numberFlag(cmd, "learning-rate", f["learning-rate"], d.learningRate, (x) => x > 0, "a positive number"),
     lrSchedulerType: choice(cmd, "lr-scheduler-type", f["lr-scheduler-type"], Object.keys(SCHEDULERS) as SchedulerType[], d.lrSchedulerType),
-    warmupRatio: num(cmd, "warmup-ratio", f["warmup-ratio"], d.warmupRatio, (x) => x >= 0 && x <= 1, "a number in [0, 1]"),
-    weightDecay: num(cmd, "weight-decay", f["weight-decay"], 0.1, nonNeg, "a number >= 0"),
+    warmupRatio: numberFlag(cmd, "warmup-ratio", f["warmup-ratio"], d.warmupRatio, (x) => x >= 0 && x <= 1, "a number in [0, 1]"),
+    weightDecay: numberFlag(cmd, "weight-decay", f["weight-decay"], 0.1, nonNeg, "a number >= 0"),
     adamBeta1: 0.9, adamBeta2: 0.95, adamEpsilon: 1e-8,
-    maxGradNorm: num(cmd, "max-grad-norm", f["max-grad-norm"], 1, nonNeg, "a number >= 0"),
+    maxGradNorm: numberFlag(cmd, "max-grad-norm", f["max-grad-norm"], 1, nonNeg, "a number >= 0"),
     batchSize: positiveInt(cmd, "per-device-train-batch-size", f["per-device-train-batch-size"], d.batchSize),
     maxSteps,
-    numTrainEpochs: num(cmd, "num-train-epochs", f["num-train-epochs"], d.numTrainEpochs, (x) => x > 0, "a positive number"),
+    numTrainEpochs: numberFlag(cmd, "num-train-epochs", f["num-train-epochs"], d.numTrainEpochs, (x) => x > 0, "a positive number"),
     blockSize: positiveInt(cmd, "block-size", f["block-size"], d.blockSize),
-    evalFraction: num(cmd, "eval-fraction", f["eval-fraction"], d.evalFraction, (x) => x >= 0 && x < 1, "a number in [0, 1)"),
+    evalFraction: numberFlag(cmd, "eval-fraction", f["eval-fraction"], d.evalFraction, (x) => x >= 0 && x < 1, "a number in [0, 1)"),
     evalSteps: f["eval-steps"] === undefined ? 0 : positiveInt(cmd, "eval-steps", f["eval-steps"], 1),
     loggingSteps: positiveInt(cmd, "logging-steps", f["logging-steps"], 10),
-    seed: num(cmd, "seed", f.seed, 42, (x) => Number.isInteger(x) && x >= 0, "an integer >= 0"),
+    seed: numberFlag(cmd, "seed", f.seed, 42, (x) => Number.isInteger(x) && x >= 0, "an integer >= 0"),
     saveDtype: SAVE_DTYPES[choice(cmd, "save-dtype", f["save-dtype"], Object.keys(SAVE_DTYPES), "float32")]!,
   };
+}
+
+/** The closing line of poet pretrain and poet sft. */
+export function doneLine(r: LmTrainReport): string {
+  return `done, ${r.globalStep} steps in ${r.wallSeconds.toFixed(0)} s: train loss ${r.trainLoss.toFixed(4)}` +
+    `${r.evalLoss === null ? "" : `, eval loss ${r.evalLoss.toFixed(4)}`}; model in ${r.outputDir}`;
 }
 
 /** Prints a step line on stderr (a live line on a terminal). */

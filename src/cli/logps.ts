@@ -1,12 +1,11 @@
 // `poet logps`: sums of completion-token log-probs for every preference pair of a data file, one JSON line each.
-import { mkdirSync, renameSync, writeFileSync } from "node:fs";
-import { dirname } from "node:path";
 import { getBackend } from "../engine/backend.js";
 import { loadPairs } from "../data/load-pairs.js";
 import { loadModel } from "../models/load.js";
 import { pairLogps } from "../models/pair-logps.js";
 import { choice, parseFlags, positiveInt, required, type Command } from "./command.js";
 import { progress } from "./progress.js";
+import { writeJsonLines } from "../atomic-write.js";
 
 const help = `poet logps: log-probabilities of preference pairs under a causal LM
 
@@ -61,10 +60,7 @@ export const logpsCommand: Command = {
     const results = pairLogps(model, enc.pairs, { truncation, batchTokens, onProgress: (d) => bar.update(d) });
     bar.done();
     const t2 = performance.now();
-    mkdirSync(dirname(output) || ".", { recursive: true });
-    const tmp = `${output}.tmp-${process.pid}`;
-    writeFileSync(tmp, results.map((r) => JSON.stringify(r)).join("\n") + (results.length ? "\n" : ""));
-    renameSync(tmp, output);
+    writeJsonLines(output, results);
     const tokens = results.reduce((s, r) => s + r.chosen_tokens + r.rejected_tokens, 0);
     const b = getBackend().info();
     process.stderr.write(

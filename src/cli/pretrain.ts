@@ -8,7 +8,7 @@ import { UserError } from "../errors.js";
 import { scratchConfig, type ScratchModelType } from "../models/scratch-config.js";
 import { trainLm } from "../train/lm-trainer.js";
 import { choice, parseFlags, positiveInt, type Command } from "./command.js";
-import { dataFiles, LM_TRAIN_FLAGS, lmFlagsHelp, lmOptionsOf, readDocuments, stepPrinter, type LmDefaults } from "./lm-flags.js";
+import { dataFiles, LM_TRAIN_FLAGS, lmFlagsHelp, lmOptionsOf, readDocuments, doneLine, stepPrinter, type LmDefaults } from "./lm-flags.js";
 
 const DEFAULTS: LmDefaults = {
   learningRate: 3e-3, lrSchedulerType: "cosine", warmupRatio: 0.02, batchSize: 16, blockSize: 128, numTrainEpochs: 1, evalFraction: 0.02,
@@ -114,7 +114,6 @@ export const pretrainCommand: Command = {
       config = (tok) => scratchConfig(type, { ...sizes, vocabSize: tok.vocabSize, bosTokenId: tok.bosTokenId ?? tok.eosTokenId!, eosTokenId: tok.eosTokenId! });
     }
     const r = await trainLm({ ...o, start: { kind: "new", tokenizerDir, config, initSeed: o.seed }, documents, packing: "blocks" }, log, stepPrinter(cmd));
-    log(`done, ${r.globalStep} steps in ${r.wallSeconds.toFixed(0)} s: train loss ${r.trainLoss.toFixed(4)}` +
-      `${r.evalLoss === null ? "" : `, eval loss ${r.evalLoss.toFixed(4)}`}; model in ${r.outputDir}`);
+    log(doneLine(r));
   },
 };

@@ -6,9 +6,9 @@ import { UserError } from "../errors.js";
 import { scoreRewardRows } from "../eval/judges/reward-model.js";
 import { REWARD_TRAIN_DEFAULTS, trainRewardModel, type RewardTrainOptions } from "../eval/reward-model-train.js";
 import { loadRewardModel } from "../eval/reward-model.js";
-import { writeJsonLines } from "../eval/winrate-run.js";
+import { writeJsonLines } from "../atomic-write.js";
 import { SCHEDULERS, type SchedulerType } from "../train/schedule.js";
-import { choice, parseFlags, positiveInt, required, type Command } from "./command.js";
+import { choice, numberFlag, parseFlags, positiveInt, required, type Command } from "./command.js";
 
 const D = REWARD_TRAIN_DEFAULTS;
 
@@ -51,13 +51,6 @@ Examples:
   poet winrate --model runs/dpo --baseline examples/tiny-gpt2 --data prompts.jsonl --judge reward-model:runs/rm
 `;
 
-function num(flag: string, v: string | undefined, fallback: number, ok: (x: number) => boolean, want: string): number {
-  if (v === undefined) return fallback;
-  const x = Number(v);
-  if (!Number.isFinite(x) || !ok(x)) throw new UserError(`poet reward: --${flag} ${v}: expected ${want}`);
-  return x;
-}
-
 const mean = (xs: readonly number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
 
 export const rewardCommand: Command = {
@@ -99,19 +92,19 @@ export const rewardCommand: Command = {
     const o: RewardTrainOptions = {
       modelDir: model, dataFile: required("reward", "data", f.data), outputDir: required("reward", "output-dir", f["output-dir"]),
       evalDataFile: f["eval-data"] ?? null,
-      learningRate: num("learning-rate", f["learning-rate"], D.learningRate, (x) => x > 0, "a number > 0"),
+      learningRate: numberFlag("reward", "learning-rate", f["learning-rate"], D.learningRate, (x) => x > 0, "a number > 0"),
       lrSchedulerType: choice("reward", "lr-scheduler-type", f["lr-scheduler-type"], Object.keys(SCHEDULERS) as SchedulerType[], D.lrSchedulerType),
-      warmupRatio: num("warmup-ratio", f["warmup-ratio"], D.warmupRatio, (x) => x >= 0 && x < 1, "a number in [0, 1)"),
-      weightDecay: num("weight-decay", f["weight-decay"], D.weightDecay, (x) => x >= 0, "a number >= 0"),
-      maxGradNorm: num("max-grad-norm", f["max-grad-norm"], D.maxGradNorm, (x) => x >= 0, "a number >= 0"),
+      warmupRatio: numberFlag("reward", "warmup-ratio", f["warmup-ratio"], D.warmupRatio, (x) => x >= 0 && x < 1, "a number in [0, 1)"),
+      weightDecay: numberFlag("reward", "weight-decay", f["weight-decay"], D.weightDecay, (x) => x >= 0, "a number >= 0"),
+      maxGradNorm: numberFlag("reward", "max-grad-norm", f["max-grad-norm"], D.maxGradNorm, (x) => x >= 0, "a number >= 0"),
       perDeviceTrainBatchSize: positiveInt("reward", "per-device-train-batch-size", f["per-device-train-batch-size"], D.perDeviceTrainBatchSize),
-      numTrainEpochs: num("num-train-epochs", f["num-train-epochs"], D.numTrainEpochs, (x) => x > 0, "a number > 0"),
-      maxSteps: num("max-steps", f["max-steps"], D.maxSteps, Number.isInteger, "an integer"),
+      numTrainEpochs: numberFlag("reward", "num-train-epochs", f["num-train-epochs"], D.numTrainEpochs, (x) => x > 0, "a number > 0"),
+      maxSteps: numberFlag("reward", "max-steps", f["max-steps"], D.maxSteps, Number.isInteger, "an integer"),
       maxLength: f["max-length"] === undefined ? D.maxLength : positiveInt("reward", "max-length", f["max-length"], 1),
-      centerRewardsCoefficient: num("center-rewards-coefficient", f["center-rewards-coefficient"], D.centerRewardsCoefficient, (x) => x >= 0, "a number >= 0"),
-      seed: num("seed", f.seed, D.seed, Number.isInteger, "an integer"),
+      centerRewardsCoefficient: numberFlag("reward", "center-rewards-coefficient", f["center-rewards-coefficient"], D.centerRewardsCoefficient, (x) => x >= 0, "a number >= 0"),
+      seed: numberFlag("reward", "seed", f.seed, D.seed, Number.isInteger, "an integer"),
       loggingSteps: positiveInt("reward", "logging-steps", f["logging-steps"], D.loggingSteps),
-      evalSteps: num("eval-steps", f["eval-steps"], D.evalSteps, (x) => Number.isInteger(x) && x >= 0, "an integer >= 0"),
+      evalSteps: numberFlag("reward", "eval-steps", f["eval-steps"], D.evalSteps, (x) => Number.isInteger(x) && x >= 0, "an integer >= 0"),
       skipInvalidRows: f["skip-invalid-rows"] ?? false,
     };
     const r = await trainRewardModel(o, (m) => process.stderr.write(`poet reward: ${m}\n`));

@@ -2,7 +2,7 @@
 // e.g. a pretrained base on short in-domain sentences before preference training.
 import { trainLm } from "../train/lm-trainer.js";
 import { parseFlags, required, type Command } from "./command.js";
-import { dataFiles, LM_TRAIN_FLAGS, lmFlagsHelp, lmOptionsOf, readDocuments, stepPrinter, type LmDefaults } from "./lm-flags.js";
+import { dataFiles, LM_TRAIN_FLAGS, lmFlagsHelp, lmOptionsOf, readDocuments, doneLine, stepPrinter, type LmDefaults } from "./lm-flags.js";
 
 const DEFAULTS: LmDefaults = {
   learningRate: 1e-3, lrSchedulerType: "cosine", warmupRatio: 0.05, batchSize: 32, blockSize: 128, numTrainEpochs: 3, evalFraction: 0.05,
@@ -41,7 +41,6 @@ export const sftCommand: Command = {
     const documents = readDocuments(dataFiles(cmd, f.data));
     const log = (msg: string) => process.stderr.write(`poet ${cmd}: ${msg}\n`);
     const r = await trainLm({ ...o, start: { kind: "model", modelDir }, documents, packing: "documents" }, log, stepPrinter(cmd));
-    log(`done, ${r.globalStep} steps in ${r.wallSeconds.toFixed(0)} s: train loss ${r.trainLoss.toFixed(4)}` +
-      `${r.evalLoss === null ? "" : `, eval loss ${r.evalLoss.toFixed(4)}`}; model in ${r.outputDir}`);
+    log(doneLine(r));
   },
 };

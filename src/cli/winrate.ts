@@ -4,9 +4,10 @@ import { join } from "node:path";
 import { UserError } from "../errors.js";
 import { judgeFromSpec } from "../eval/judges/index.js";
 import type { WinRate } from "../eval/types.js";
-import { compareGenerations, generateFor, mergeWinRate, promptText, readGenerations, writeJsonLines, type GenerationFile } from "../eval/winrate-run.js";
+import { writeJsonLines } from "../atomic-write.js";
+import { compareGenerations, generateFor, mergeWinRate, promptText, readGenerations, type GenerationFile } from "../eval/winrate-run.js";
 import { loadTokenizer } from "../data/tokenizer.js";
-import { parseFlags, positiveInt, required, type Command } from "./command.js";
+import { numberFlag, parseFlags, positiveInt, required, type Command } from "./command.js";
 
 const help = `poet winrate: win rate of a model's generations against a baseline's, under a judge
 
@@ -55,13 +56,6 @@ Examples:
   poet winrate --generations a.jsonl --baseline-generations b.jsonl --judge-url http://127.0.0.1:8000/v1 --judge-model judge
 `;
 
-function num(flag: string, v: string | undefined, fallback: number, ok: (x: number) => boolean, want: string): number {
-  if (v === undefined) return fallback;
-  const x = Number(v);
-  if (!Number.isFinite(x) || !ok(x)) throw new UserError(`poet winrate: --${flag} ${v}: expected ${want}`);
-  return x;
-}
-
 const pct = (x: number) => (100 * x).toFixed(1);
 
 /** The result as a small table: one row per measure. */
@@ -92,11 +86,11 @@ export const winrateCommand: Command = {
       temperature: { type: "string" }, "top-p": { type: "string" }, seed: { type: "string" }, "batch-size": { type: "string" },
       json: { type: "boolean" },
     });
-    const seed = num("seed", f.seed, 42, Number.isInteger, "an integer");
+    const seed = numberFlag("winrate", "seed", f.seed, 42, Number.isInteger, "an integer");
     const opt = {
       maxNewTokens: positiveInt("winrate", "max-new-tokens", f["max-new-tokens"], 64),
-      temperature: num("temperature", f.temperature, 1, (x) => x >= 0, "a number >= 0"),
-      topP: num("top-p", f["top-p"], 1, (x) => x > 0 && x <= 1, "a number in (0, 1]"), topK: 0, seed,
+      temperature: numberFlag("winrate", "temperature", f.temperature, 1, (x) => x >= 0, "a number >= 0"),
+      topP: numberFlag("winrate", "top-p", f["top-p"], 1, (x) => x > 0 && x <= 1, "a number in (0, 1]"), topK: 0, seed,
       batchSize: positiveInt("winrate", "batch-size", f["batch-size"], 16),
     };
     if (f.judge !== undefined && f["judge-url"] !== undefined) throw new UserError("poet winrate: give either --judge or --judge-url/--judge-model, not both");
@@ -105,7 +99,7 @@ export const winrateCommand: Command = {
     const spec = f.judge ?? (f["judge-url"] !== undefined ? `llm:${f["judge-model"]}@${f["judge-url"]}` : "lexicon");
     const judge = judgeFromSpec(spec, {
       concurrency: positiveInt("winrate", "judge-concurrency", f["judge-concurrency"], 4),
-      timeoutMs: 1000 * num("judge-timeout", f["judge-timeout"], 60, (x) => x > 0, "seconds > 0"),
+      timeoutMs: 1000 * numberFlag("winrate", "judge-timeout", f["judge-timeout"], 60, (x) => x > 0, "seconds > 0"),
     });
 
     const side = async (name: string, dirFlag: "model" | "baseline", fileFlag: "generations" | "baseline-generations"): Promise<GenerationFile> => {

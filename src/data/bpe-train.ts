@@ -3,9 +3,9 @@
 // @huggingface/tokenizers loads. Words are counted once (GPT-2 regex split, bytes mapped to GPT-2's printable
 // alphabet), then merges are learned over the unique words with incremental pair-count updates and a lazy max-heap.
 // One special token, <|endoftext|> (id 0), serves as BOS, EOS and PAD. No normalizer, no chat template.
-import { mkdirSync, renameSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { UserError } from "../errors.js";
+import { writeFileAtomic } from "../atomic-write.js";
 
 /** The special token of every tokenizer trained here. */
 export const ENDOFTEXT = "<|endoftext|>";
@@ -226,7 +226,6 @@ export function tokenizerJson(model: BpeModel): Record<string, unknown> {
 
 /** Writes DIR/tokenizer.json and DIR/tokenizer_config.json (each atomically). */
 export function saveTokenizer(model: BpeModel, dir: string): void {
-  mkdirSync(dir, { recursive: true });
   const config = {
     tokenizer_class: "GPT2Tokenizer", bos_token: ENDOFTEXT, eos_token: ENDOFTEXT, pad_token: ENDOFTEXT,
     unk_token: ENDOFTEXT, model_max_length: 1024, add_prefix_space: false, add_bos_token: false,
@@ -234,8 +233,6 @@ export function saveTokenizer(model: BpeModel, dir: string): void {
     clean_up_tokenization_spaces: false,
   };
   for (const [name, obj] of [["tokenizer.json", tokenizerJson(model)], ["tokenizer_config.json", config]] as const) {
-    const file = join(dir, name), tmp = `${file}.tmp-${process.pid}`;
-    writeFileSync(tmp, JSON.stringify(obj) + "\n");
-    renameSync(tmp, file);
+    writeFileAtomic(join(dir, name), JSON.stringify(obj) + "\n");
   }
 }

@@ -1,8 +1,7 @@
 // Win rates of generations under a judge, and the files around them: generation files as `poet generate` writes
 // them, the judge's view of each prompt as text, and RUN_DIR/winrates.json (one entry per judge and baseline).
 // The statistics are in winrate.ts; generating is generate.ts's; this file joins them for the CLI and the demo.
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
-import { dirname } from "node:path";
+import { existsSync, readFileSync } from "node:fs";
 import type { ChatMessage } from "../data/chat-template.js";
 import { extractImplicitPrompt, jsonEqual } from "../data/implicit-prompt.js";
 import { readRows, type RawRow } from "../data/rows.js";
@@ -16,6 +15,7 @@ import { readPrompts } from "./prompts.js";
 import type { Judge } from "./judges/types.js";
 import type { WinRate } from "./types.js";
 import { preferencesFromScores, winRate } from "./winrate.js";
+import { writeFileAtomic } from "../atomic-write.js";
 
 /** One side's generations: the text the judge reads, and the length in tokens the LC win rate controls for. */
 export interface Generations {
@@ -121,14 +121,6 @@ export async function readGenerations(file: string): Promise<GenerationFile> {
   return { rows, texts, lengths };
 }
 
-/** Writes JSON lines atomically (a temporary file renamed into place). */
-export function writeJsonLines(file: string, rows: readonly unknown[]): void {
-  mkdirSync(dirname(file) || ".", { recursive: true });
-  const tmp = `${file}.tmp-${process.pid}`;
-  writeFileSync(tmp, rows.map((r) => JSON.stringify(r)).join("\n") + (rows.length ? "\n" : ""));
-  renameSync(tmp, file);
-}
-
 /**
  * Merges an entry into a winrates.json (a list of WinRate): an entry with the same judge and baseline is replaced,
  * others are kept in order. Returns the list written.
@@ -148,9 +140,6 @@ export function mergeWinRate(file: string, entry: WinRate): WinRate[] {
   const i = list.findIndex((w) => w.judge === entry.judge && w.baseline === entry.baseline);
   if (i >= 0) list[i] = entry;
   else list.push(entry);
-  mkdirSync(dirname(file) || ".", { recursive: true });
-  const tmp = `${file}.tmp-${process.pid}`;
-  writeFileSync(tmp, JSON.stringify(list, null, 2) + "\n");
-  renameSync(tmp, file);
+  writeFileAtomic(file, JSON.stringify(list, null, 2) + "\n");
   return list;
 }

@@ -1,6 +1,6 @@
 // Loading and saving Hugging Face model directories: config.json plus model.safetensors or a sharded
 // model.safetensors.index.json. Saved back in the same layout and names, so transformers can load the result.
-import { copyFileSync, existsSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from "node:fs";
+import { copyFileSync, existsSync, mkdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { getBackend } from "../engine/backend.js";
 import type { Backend } from "../engine/kernels.js";
@@ -9,6 +9,7 @@ import type { CausalLM } from "./model.js";
 import { CheckpointParams, RandomParams, transpose2d } from "./params.js";
 import { architectures, isModelType, SUPPORTED_MODEL_TYPES } from "./registry.js";
 import { loadCheckpointWeights, saveCheckpointWeights, type SafeDType } from "./safetensors.js";
+import { writeFileAtomic } from "../atomic-write.js";
 
 /** Reads and checks `DIR/config.json`. */
 export function readModelConfig(dir: string): { file: string; config: Record<string, unknown> } {
@@ -71,6 +72,5 @@ export function saveModel(model: CausalLM, dir: string, opts: { dtype?: SafeDTyp
   saveCheckpointWeights(dir, tensors, { dtype, ...(opts.maxShardBytes ? { maxShardBytes: opts.maxShardBytes } : {}) });
   const config = { ...model.config, torch_dtype: TORCH_DTYPE[dtype] };
   const file = join(dir, "config.json");
-  writeFileSync(`${file}.tmp-${process.pid}`, JSON.stringify(config, null, 2) + "\n");
-  renameSync(`${file}.tmp-${process.pid}`, file);
+  writeFileAtomic(file, JSON.stringify(config, null, 2) + "\n");
 }

@@ -2,10 +2,11 @@
 // exact token ids scored (which covers the data file, tokenization, length limits and truncation). Later runs
 // with the same key reuse them instead of running the reference model again.
 import { createHash } from "node:crypto";
-import { closeSync, existsSync, mkdirSync, openSync, readFileSync, readSync, readdirSync, renameSync, statSync, writeFileSync } from "node:fs";
+import { closeSync, existsSync, openSync, readFileSync, readSync, readdirSync, statSync } from "node:fs";
 import { homedir } from "node:os";
 import { join } from "node:path";
 import type { EncodedPair } from "../data/types.js";
+import { writeFileAtomic } from "../atomic-write.js";
 
 export function cacheDir(): string {
   return process.env.POET_CACHE_DIR ?? join(process.env.XDG_CACHE_HOME ?? join(homedir(), ".cache"), "poet", "reference-logps");
@@ -59,9 +60,6 @@ export function cachedReferenceLogps(modelDir: string, pairs: readonly EncodedPa
     }
   }
   const logps = compute();
-  mkdirSync(dir, { recursive: true });
-  const tmp = `${file}.tmp-${process.pid}`;
-  writeFileSync(tmp, JSON.stringify(logps));
-  renameSync(tmp, file);
+  writeFileAtomic(file, JSON.stringify(logps));
   return { logps, hit: false, file };
 }

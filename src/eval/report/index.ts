@@ -1,12 +1,13 @@
 // `writeReport`: run directories in, one self-contained report.html (and a PNG per chart) out. The library entry of
 // `poet report` and of the demo; reading, charting, rendering and layout live in the files beside it.
-import { mkdirSync, renameSync, writeFileSync } from "node:fs";
+import { mkdirSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { UserError } from "../../errors.js";
 import { buildCharts } from "./charts.js";
 import { reportHtml, type RenderedChart } from "./html.js";
 import { loadRuns } from "./load-run.js";
 import { renderSvg, scopeSvgIds, svgToPng } from "./render.js";
+import { writeFileAtomic } from "../../atomic-write.js";
 
 export interface ReportOptions {
   /** The HTML file to write (atomically). */
@@ -29,12 +30,6 @@ export interface ReportResult {
   warnings: string[];
 }
 
-function writeAtomic(file: string, data: string | Buffer): void {
-  const tmp = `${file}.tmp-${process.pid}`;
-  writeFileSync(tmp, data);
-  renameSync(tmp, file);
-}
-
 export async function writeReport(runDirs: readonly string[], o: ReportOptions): Promise<ReportResult> {
   if (runDirs.length === 0) throw new UserError("poet report: give at least one run directory");
   const runs = loadRuns(runDirs);
@@ -43,17 +38,16 @@ export async function writeReport(runDirs: readonly string[], o: ReportOptions):
   for (const chart of charts) rendered.push({ chart, svg: await renderSvg(chart.spec) });
 
   const pngDir = o.pngDir ?? join(dirname(o.output), "report-png");
-  mkdirSync(pngDir, { recursive: true });
+  mkdirSync(pngDir, { recursive: true }); // there even when no run has anything to plot
   const pngs = rendered.map(({ chart, svg }) => {
     const file = join(pngDir, `${chart.id}.png`);
-    writeAtomic(file, svgToPng(svg));
+    writeFileAtomic(file, svgToPng(svg));
     return file;
   });
 
   const page = reportHtml(o.title ?? "poet report", runs,
     rendered.map(({ chart, svg }) => ({ chart, svg: scopeSvgIds(svg, `${chart.id}-`) })), new Date(), o.intro);
-  mkdirSync(dirname(o.output) || ".", { recursive: true });
-  writeAtomic(o.output, page);
+  writeFileAtomic(o.output, page);
   return { output: o.output, pngs, charts: charts.map((c) => c.id), warnings: runs.flatMap((r) => r.warnings) };
 }
 
