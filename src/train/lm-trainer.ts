@@ -4,16 +4,17 @@
 // sequences (no padding; sequences never attend to each other), mean token NLL, backward, clipping, AdamW with a
 // scheduled rate; metrics to OUT/log.jsonl and the final model in Hugging Face layout, published atomically.
 // Shapes: N packed input tokens, M scored tokens (targets), C hidden, V vocabulary.
-import { appendFileSync, existsSync, mkdirSync, readdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { appendFileSync, mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { TextDocument } from "../data/text-documents.js";
 import { loadTokenizer, type PoetTokenizer } from "../data/tokenizer.js";
 import { getBackend } from "../engine/backend.js";
 import { globalGradNorm, scaleGrads } from "./gradients.js";
 import { shuffled } from "../engine/random.js";
+import { publishModel } from "./publish.js";
 import { Tape } from "../engine/tape.js";
 import { UserError } from "../errors.js";
-import { copyAuxiliaryFiles, initModel, loadModel, saveModel } from "../models/load.js";
+import { initModel, loadModel } from "../models/load.js";
 import type { CausalLM } from "../models/model.js";
 import type { SafeDType } from "../models/safetensors.js";
 import { packForScoring, sumPerSequence, tokenLogprobs, type ScoredSequence } from "../models/scoring.js";
@@ -139,25 +140,9 @@ export function meanNll(model: CausalLM, seqs: readonly ScoredSequence[], batchS
   return nll / Math.max(1, n);
 }
 
-
 /** generation_config.json of a new model (what transformers' generate() reads for its special tokens). */
 function generationConfig(tok: PoetTokenizer): Record<string, unknown> {
   return { bos_token_id: tok.bosTokenId, eos_token_id: tok.eosTokenId, pad_token_id: tok.padTokenId ?? tok.eosTokenId };
-}
-
-/** Writes the model into a temporary folder of OUT, then renames its files into OUT one by one (each atomic). */
-function publishModel(model: CausalLM, outDir: string, auxFrom: string, dtype: SafeDType, genConfig: Record<string, unknown> | null): void {
-  const tmp = join(outDir, `.tmp-final-${process.pid}`);
-  rmSync(tmp, { recursive: true, force: true });
-  saveModel(model, tmp, { dtype });
-  copyAuxiliaryFiles(auxFrom, tmp);
-  if (genConfig && !existsSync(join(tmp, "generation_config.json")))
-    writeFileSync(join(tmp, "generation_config.json"), JSON.stringify(genConfig, null, 2) + "\n");
-  const fresh = new Set(readdirSync(tmp));
-  for (const f of readdirSync(outDir))
-    if (!fresh.has(f) && /^model(-\d+-of-\d+)?\.safetensors$|^model\.safetensors\.index\.json$/.test(f)) rmSync(join(outDir, f));
-  for (const f of fresh) renameSync(join(tmp, f), join(outDir, f));
-  rmSync(tmp, { recursive: true, force: true });
 }
 
 export async function trainLm(o: LmTrainOptions, log: Log, onStep?: (step: number, total: number, m: Record<string, number>) => void): Promise<LmTrainReport> {
@@ -268,7 +253,7 @@ export async function trainLm(o: LmTrainOptions, log: Log, onStep?: (step: numbe
     }
     if ((o.evalSteps > 0 && done % o.evalSteps === 0) || done === total) runEval(done);
   }
-  publishModel(model, o.outputDir, sourceDir, o.saveDtype, o.start.kind === "new" ? generationConfig(tok) : null);
+  publishModel(model, o.outputDir, sourceDir, { dtype: o.saveDtype, generationConfig: o.start.kind === "new" ? generationConfig(tok) : null });
   const wallSeconds = (performance.now() - t0) / 1000;
   const report: LmTrainReport = { model, globalStep: total, outputDir: o.outputDir, trainLoss, evalLoss, trainTokens: tokensSeen, wallSeconds };
   writeFileSync(join(o.outputDir, "train_results.json"), JSON.stringify({

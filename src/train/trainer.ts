@@ -2,7 +2,7 @@
 // optimizer step: packed forward of chosen + rejected for each micro-batch, the loss table's gradient pushed back
 // through the tape, gradient accumulation, clipping, AdamW with a scheduled rate; metrics to OUT/log.jsonl,
 // atomic checkpoints, and the final model in Hugging Face layout in OUT. Resuming replays the exact same steps.
-import { appendFileSync, mkdirSync, readdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { appendFileSync, mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { applyLengthLimits } from "../data/length-limits.js";
 import { loadPairs } from "../data/load-pairs.js";
@@ -11,11 +11,12 @@ import type { EncodedPair } from "../data/types.js";
 import { getBackend } from "../engine/backend.js";
 import { globalGradNorm, scaleGrads } from "./gradients.js";
 import { shuffled } from "../engine/random.js";
+import { publishModel } from "./publish.js";
 import { Tape } from "../engine/tape.js";
 import { UserError, at } from "../errors.js";
 import { losses } from "../losses/index.js";
 import type { LossConfig, LossInput, LossName, SequenceLogps } from "../losses/types.js";
-import { copyAuxiliaryFiles, loadModel, saveModel } from "../models/load.js";
+import { loadModel } from "../models/load.js";
 import type { CausalLM } from "../models/model.js";
 import { checkScorable, pairLogps } from "../models/pair-logps.js";
 import { packForScoring, pairSequences, sumPerSequence, tokenLogprobs } from "../models/scoring.js";
@@ -117,20 +118,6 @@ export function evaluate(model: CausalLM, pairs: readonly EncodedPair[], referen
   const sums = emptySums();
   accumulate(sums, input, rewardStyle(loss, cfg.beta));
   return { loss: res.loss, ...means(sums) };
-}
-
-
-/** Replaces OUT's model files with the new ones, file by file (each rename is atomic). */
-function publishModel(model: CausalLM, outDir: string, sourceDir: string): void {
-  const tmp = join(outDir, `.tmp-final-${process.pid}`);
-  rmSync(tmp, { recursive: true, force: true });
-  saveModel(model, tmp);
-  copyAuxiliaryFiles(sourceDir, tmp);
-  const fresh = new Set(readdirSync(tmp));
-  for (const f of readdirSync(outDir))
-    if (!fresh.has(f) && /^model(-\d+-of-\d+)?\.safetensors$|^model\.safetensors\.index\.json$/.test(f)) rmSync(join(outDir, f));
-  for (const f of fresh) renameSync(join(tmp, f), join(outDir, f));
-  rmSync(tmp, { recursive: true, force: true });
 }
 
 export async function train(o: TrainOptions, log: Log, onStep?: (state: TrainerState, metrics: Record<string, number>) => void): Promise<TrainReport> {
