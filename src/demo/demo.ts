@@ -3,9 +3,10 @@
 // SimPO and SimPO+POET train from the base model for several seeds; each run's generations on held-out prompts
 // are judged against the base model's (win rate, length-controlled win rate); the gap analysis runs on held-out
 // pairs; a report puts it side by side. Everything lands in DIR; DIR/results.json sums it up.
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import { writeFileAtomic, writeJsonLines } from "../atomic-write.js";
 import { loadPairs } from "../data/load-pairs.js";
 import { loadTokenizer, type PoetTokenizer } from "../data/tokenizer.js";
 import { getBackend } from "../engine/backend.js";
@@ -15,7 +16,7 @@ import { generate } from "../eval/generate.js";
 import { eosIdsOf } from "../eval/prompts.js";
 import { lexiconScores } from "../eval/judges/lexicon.js";
 import type { GapAnalysis, WinRate } from "../eval/types.js";
-import { lengthControlledWinRate, preferencesFromScores, winRate, winRateDifference, type WinRateDifference } from "../eval/winrate.js";
+import { preferencesFromScores, winRate, winRateDifference, type WinRateDifference } from "../eval/winrate.js";
 import { writeReport } from "../eval/report/index.js";
 import { loadModel } from "../models/load.js";
 import type { CausalLM } from "../models/model.js";
@@ -107,16 +108,9 @@ export interface DemoResults {
 
 type Log = (msg: string) => void;
 
-interface Generations { ids: number[][]; texts: string[]; scores: number[] }
+interface Generations { ids: number[][]; texts: string[]; scores: number[]; lengths: number[] }
 
-function writeJsonl(file: string, rows: readonly object[]): void {
-  writeFileSync(file, rows.map((r) => JSON.stringify(r)).join("\n") + (rows.length ? "\n" : ""));
-}
-
-function writeJson(file: string, value: unknown): void {
-  writeFileSync(`${file}.tmp-${process.pid}`, JSON.stringify(value, null, 2) + "\n");
-  renameSync(`${file}.tmp-${process.pid}`, file); // a reader never sees half a file
-}
+const writeJson = (file: string, value: unknown) => writeFileAtomic(file, JSON.stringify(value, null, 2) + "\n");
 
 const mean = (x: readonly number[]) => x.reduce((a, b) => a + b, 0) / Math.max(1, x.length);
 
@@ -127,19 +121,16 @@ function readSentences(): string[] {
 function sample(model: CausalLM, tok: PoetTokenizer, prompts: readonly number[][], o: DemoOptions, eosIds: readonly number[], seed: number): Generations {
   const ids = generate(model, prompts, { maxNewTokens: o.maxNewTokens, temperature: o.temperature, topP: 1, topK: 0, seed, eosIds, batchSize: 64 });
   const texts = ids.map((g) => tok.decode(g, { skipSpecialTokens: true }));
-  return { ids, texts, scores: lexiconScores(texts) };
+  return { ids, texts, scores: lexiconScores(texts), lengths: ids.map((g) => g.length) };
 }
 
-/** Win rate of `gen` against `base` under the lexicon, per prompt, with the length-controlled rate. */
-function judge(gen: Generations, base: Generations, baseline: string): WinRate {
-  const prefs = preferencesFromScores(gen.scores, base.scores);
-  const lm = gen.ids.map((g) => g.length), lb = base.ids.map((g) => g.length);
-  return winRate(prefs, lm, lb, { judge: "lexicon", baseline, meanReward: mean(gen.scores), meanRewardBaseline: mean(base.scores) });
+/** The winrates.json entry of per-prompt preferences against the base model's generations under the lexicon. */
+function lexiconWinRate(prefs: readonly number[], lengths: readonly number[], scores: readonly number[], base: Generations): WinRate {
+  return winRate(prefs, lengths, base.lengths, { judge: "lexicon", baseline: "base", meanReward: mean(scores), meanRewardBaseline: mean(base.scores) });
 }
 
-function analysis(policy: CausalLM, base: CausalLM, tok: PoetTokenizer, evalPairsFile: string, evalPrompts: readonly number[][],
+function analysis(policy: CausalLM, base: CausalLM, tok: PoetTokenizer, evalPrompts: readonly number[][],
   beta: number, referenceFree: boolean, o: DemoOptions, eosIds: readonly number[], pairs: Awaited<ReturnType<typeof loadPairs>>["pairs"]): GapAnalysis {
-  void evalPairsFile;
   const ks = [1, 2, 4, 8, 16, 32];
   const lp = tokenLogps(policy, pairs);
   const ref = referenceFree ? null : tokenLogps(base, pairs);
@@ -167,17 +158,16 @@ export async function runDemo(o: DemoOptions, log: Log): Promise<DemoResults> {
   const trainRows = buildPairs(base, tok, split.train, lexiconScores, { ...pairOpts, seed: 11 });
   const evalRows = buildPairs(base, tok, split.eval, lexiconScores, { ...pairOpts, seed: 12 });
   const pairsFile = join(o.outputDir, "pairs.jsonl"), evalPairsFile = join(o.outputDir, "eval_pairs.jsonl");
-  writeJsonl(pairsFile, trainRows);
-  writeJsonl(evalPairsFile, evalRows);
+  writeJsonLines(pairsFile, trainRows);
+  writeJsonLines(evalPairsFile, evalRows);
   const kept = mean(trainRows.map((r) => Math.min(r.chosen_input_ids.length, r.rejected_input_ids.length) * 2 / (r.chosen_input_ids.length + r.rejected_input_ids.length)));
   log(`[${secs()}s] ${trainRows.length} training pairs from ${split.train.length} prompts, ${evalRows.length} held-out pairs -> ${pairsFile}`);
 
   // 2. the base model's generations on held-out prompts: the baseline of every win rate
   const evalPrompts = split.eval.map((p) => promptIds(tok, p));
   const baseGen = sample(base, tok, evalPrompts, o, eosIds, 99);
-  mkdirSync(join(o.outputDir, "base"), { recursive: true });
-  writeJsonl(join(o.outputDir, "base", "generations.jsonl"), split.eval.map((p, i) => ({ prompt: p, completion: baseGen.texts[i], completion_input_ids: baseGen.ids[i], reward: baseGen.scores[i] })));
-  log(`[${secs()}s] base model: mean reward ${mean(baseGen.scores).toFixed(3)}, mean length ${mean(baseGen.ids.map((g) => g.length)).toFixed(1)} tokens`);
+  writeJsonLines(join(o.outputDir, "base", "generations.jsonl"), split.eval.map((p, i) => ({ prompt: p, completion: baseGen.texts[i], completion_input_ids: baseGen.ids[i], reward: baseGen.scores[i] })));
+  log(`[${secs()}s] base model: mean reward ${mean(baseGen.scores).toFixed(3)}, mean length ${mean(baseGen.lengths).toFixed(1)} tokens`);
   const heldOut = (await loadPairs(evalPairsFile, { modelDir: o.baseModel, vocabSize: base.vocabSize, skipInvalid: false })).pairs;
 
   // 3. every method x seed: train, generate, judge, analyse
@@ -188,7 +178,7 @@ export async function runDemo(o: DemoOptions, log: Log): Promise<DemoResults> {
     const perSeed: DemoRun["seeds"] = [];
     prefsBySeed[name] = [];
     const prefixScores = new Map<number, number[]>();
-    const allPrefs: number[] = [], allLm: number[] = [], allLb: number[] = [], allScores: number[] = [];
+    const allPrefs: number[] = [], allLengths: number[] = [], allScores: number[] = [];
     for (const seed of o.seeds) {
       const runDir = join(o.outputDir, "runs", `${name}-seed${seed}`);
       const hp = m.loss === "dpo" ? ["--beta", String(o.dpo.beta), "--learning-rate", String(o.dpo.learningRate)]
@@ -202,28 +192,28 @@ export async function runDemo(o: DemoOptions, log: Log): Promise<DemoResults> {
       await train(trainOptionsOf(config), () => {});
       const policy = loadModel(runDir, backend);
       const gen = sample(policy, tok, evalPrompts, o, eosIds, 99 + seed);
-      writeJsonl(join(runDir, "generations.jsonl"), split.eval.map((p, i) => ({ prompt: p, completion: gen.texts[i], completion_input_ids: gen.ids[i], reward: gen.scores[i] })));
-      const wr = judge(gen, baseGen, "base");
+      writeJsonLines(join(runDir, "generations.jsonl"), split.eval.map((p, i) => ({ prompt: p, completion: gen.texts[i], completion_input_ids: gen.ids[i], reward: gen.scores[i] })));
+      const prefs = preferencesFromScores(gen.scores, baseGen.scores);
+      const wr = lexiconWinRate(prefs, gen.lengths, gen.scores, baseGen);
       writeJson(join(runDir, "winrates.json"), [wr]);
-      const ga = analysis(policy, base, tok, evalPairsFile, evalPrompts, m.loss === "dpo" ? o.dpo.beta : o.simpo.beta, m.loss === "simpo", o, eosIds, heldOut);
+      const ga = analysis(policy, base, tok, evalPrompts, m.loss === "dpo" ? o.dpo.beta : o.simpo.beta, m.loss === "simpo", o, eosIds, heldOut);
       writeJson(join(runDir, "analysis.json"), ga);
       for (const q of ga.prefix_quality) prefixScores.set(q.k, [...(prefixScores.get(q.k) ?? []), q.score]);
       runDirs.push(runDir);
-      perSeed.push({ seed, win_rate: wr.win_rate, lc_win_rate: wr.lc_win_rate, mean_reward: mean(gen.scores), mean_length: mean(gen.ids.map((g) => g.length)), run_dir: runDir });
-      prefsBySeed[name].push(preferencesFromScores(gen.scores, baseGen.scores));
-      allPrefs.push(...prefsBySeed[name].at(-1)!);
-      allLm.push(...gen.ids.map((g) => g.length));
-      allLb.push(...baseGen.ids.map((g) => g.length));
+      perSeed.push({ seed, win_rate: wr.win_rate, lc_win_rate: wr.lc_win_rate, mean_reward: wr.mean_reward!, mean_length: wr.mean_length, run_dir: runDir });
+      prefsBySeed[name].push(prefs);
+      allPrefs.push(...prefs);
+      allLengths.push(...gen.lengths);
       allScores.push(...gen.scores);
       log(`[${secs()}s] ${name} seed ${seed}: win rate ${(100 * wr.win_rate).toFixed(1)}% [${(100 * wr.ci_low).toFixed(1)}, ${(100 * wr.ci_high).toFixed(1)}], ` +
-        `LC ${(100 * wr.lc_win_rate).toFixed(1)}%, reward ${mean(gen.scores).toFixed(3)}, length ${mean(gen.ids.map((g) => g.length)).toFixed(1)}`);
+        `LC ${(100 * wr.lc_win_rate).toFixed(1)}%, reward ${wr.mean_reward!.toFixed(3)}, length ${wr.mean_length.toFixed(1)}`);
     }
-    const pooled = winRate(allPrefs, allLm, allLb, { judge: "lexicon", baseline: "base", meanReward: mean(allScores), meanRewardBaseline: mean(baseGen.scores) });
-    const lc = lengthControlledWinRate(allPrefs, allLm, allLb);
+    // the seeds pooled: the base model's generations are the baseline of every seed's
+    const pooled = winRate(allPrefs, allLengths, o.seeds.flatMap(() => baseGen.lengths), { judge: "lexicon", baseline: "base" });
     runs.push({
-      name, win_rate: pooled.win_rate, ci_low: pooled.ci_low, ci_high: pooled.ci_high, lc_win_rate: lc.lc_win_rate,
-      ...(lc.ci_low !== undefined ? { lc_ci_low: lc.ci_low, lc_ci_high: lc.ci_high } : {}),
-      mean_reward: mean(allScores), mean_length: mean(allLm),
+      name, win_rate: pooled.win_rate, ci_low: pooled.ci_low, ci_high: pooled.ci_high, lc_win_rate: pooled.lc_win_rate,
+      ...(pooled.lc_ci_low !== undefined ? { lc_ci_low: pooled.lc_ci_low, lc_ci_high: pooled.lc_ci_high } : {}),
+      mean_reward: mean(allScores), mean_length: pooled.mean_length,
       prefix_quality: [...prefixScores].map(([k, v]) => ({ k, score: mean(v) })), seeds: perSeed,
     });
   }
@@ -234,7 +224,7 @@ export async function runDemo(o: DemoOptions, log: Log): Promise<DemoResults> {
   });
   const results: DemoResults = {
     base_model: o.baseModel, judge: "lexicon (VADER compound)",
-    base: { mean_reward: mean(baseGen.scores), mean_length: mean(baseGen.ids.map((g) => g.length)) },
+    base: { mean_reward: mean(baseGen.scores), mean_length: mean(baseGen.lengths) },
     pairs: {
       train: trainRows.length, eval: evalRows.length,
       mean_chosen_tokens: mean(trainRows.map((r) => r.chosen_input_ids.length)),
